@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/storetest"
+)
+
+func cliEnv(t *testing.T, d store.Dialect) func(string) string {
+	t.Helper()
+	env := map[string]string{"ROSTER_DATA_DIR": t.TempDir(), "ROSTER_LOG_LEVEL": "error"}
+	if d == store.Postgres {
+		env["ROSTER_DATABASE_URL"] = storetest.URL(t, d)
+	}
+	return func(k string) string { return env[k] }
+}
+
+func runCLI(t *testing.T, getenv func(string) string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), args, getenv, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestCLIOrgCreateAndUsersExport(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			getenv := cliEnv(t, d)
+			out, _, err := runCLI(t, getenv, "migrate")
+			if err != nil || !strings.Contains(out, "migrated to version") {
+				t.Fatalf("migrate: %v %q", err, out)
+			}
+			pw := filepath.Join(t.TempDir(), "pw")
+			if err := os.WriteFile(pw, []byte("cli-password-123\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, _, err = runCLI(t, getenv, "org", "create", "--name", "Müller & Söhne AG", "--timezone", "Europe/Zurich",
+				"--owner-email", "Chef@Mueller.test", "--owner-name", "Chef", "--owner-password-file", pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slug := strings.TrimSpace(out); slug != "mueller-soehne-ag" {
+				t.Fatalf("slug %q", slug)
+			}
+			_, _, err = runCLI(t, getenv, "org", "create", "--name", "X", "--timezone", "Nowhere/Land",
+				"--owner-email", "bad", "--owner-name", "X", "--owner-password-file", pw)
+			if err == nil || !strings.Contains(err.Error(), "--timezone") || !strings.Contains(err.Error(), "--owner-email") {
+				t.Fatalf("bad input error should name the flags: %v", err)
+			}
+
+			out, _, err = runCLI(t, getenv, "users", "export", "--org", "mueller-soehne-ag", "--format", "csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil || len(recs) != 2 || recs[1][1] != "chef@mueller.test" || recs[1][3] != "owner" {
+				t.Fatalf("csv export: %v %q", err, recs)
+			}
+			out, _, err = runCLI(t, getenv, "users", "export", "--org", "mueller-soehne-ag", "--format", "json")
+			var rows []map[string]any
+			if err != nil || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 {
+				t.Fatalf("json export: %v %q", err, out)
+			}
+			if _, _, err := runCLI(t, getenv, "users", "export", "--org", "nope", "--format", "csv"); err == nil || !strings.Contains(err.Error(), "no organisation") {
+				t.Fatalf("unknown org: %v", err)
+			}
+		})
+	}
+}
+
+func TestProdRefusesToStartWithoutSecrets(t *testing.T) {
+	env := map[string]string{"ROSTER_ENV": "prod", "ROSTER_DATA_DIR": t.TempDir()}
+	_, _, err := runCLI(t, func(k string) string { return env[k] }, "serve")
+	if err == nil || !strings.Contains(err.Error(), "ROSTER_SECRET_KEY") || !strings.Contains(err.Error(), "ROSTER_SMTP_URL") {
+		t.Fatalf("prod start without secrets: %v", err)
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/teams"
+	"github.com/rosterhq/roster/web"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, log, st, err := openStore(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var sender mail.Sender
+	var mailbox *mail.Mailbox
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	} else {
+		mailbox = mail.NewMailbox()
+		sender = mailbox
+		log.Info("ROSTER_SMTP_URL is not set: emails go to the dev mailbox", "url", cfg.BaseURL+"/dev/mailbox")
+	}
+
+	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
+	tms := teams.New(st, time.Now, log)
+	reg := prometheus.NewRegistry()
+	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, Mailbox: mailbox})
+	if err != nil {
+		return err
+	}
+
+	sched, err := gocron.NewScheduler(gocron.WithLogger(gocronLogger{log}), gocron.WithStopTimeout(30*time.Second))
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	if _, err := sched.NewJob(gocron.DurationJob(time.Hour),
+		gocron.NewTask(func(ctx context.Context) {
+			if n, err := st.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil {
+				log.Error("prune sessions failed", "err", err)
+			} else if n > 0 {
+				log.Info("pruned expired sessions", "count", n)
+			}
+		}),
+		gocron.WithName("prune-sessions"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return fmt.Errorf("schedule prune-sessions: %w", err)
+	}
+	sched.Start()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("roster started", "addr", ln.Addr().String(), "url", cfg.BaseURL, "database", st.Dialect(), "env", cfg.Env)
+	fmt.Fprintf(stdout, "Roster is running at %s (listening on %s)\n", cfg.BaseURL, ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			_ = sched.Shutdown()
+			return err
+		}
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Error("http shutdown", "err", err)
+	}
+	if err := sched.Shutdown(); err != nil {
+		log.Error("scheduler shutdown", "err", err)
+	}
+	return nil
+}

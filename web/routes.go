@@ -1,0 +1,69 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rosterhq/roster/static"
+)
+
+// routes registers every route of the app. This is the one map of URLs.
+func (s *Server) routes() {
+	e := s.echo
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog)
+	e.Use(securityHeaders)
+	e.Use(middleware.BodyLimit("1M"))
+
+	// Operations: no session, no CSRF.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", staticHandler(static.FS))))
+
+	app := e.Group("", s.csrf(), s.loadSession)
+
+	// Public pages.
+	app.GET("/setup", s.setupForm)
+	app.POST("/setup", s.setupSubmit)
+	app.GET("/signup", s.signupForm)
+	app.POST("/signup", s.signupSubmit)
+	app.GET("/login", s.loginForm)
+	app.POST("/login", s.loginSubmit)
+	app.POST("/logout", s.logout)
+	app.GET("/invitations/:token", s.acceptForm)
+	app.POST("/invitations/:token", s.acceptSubmit)
+	if s.Dev && s.Mailbox != nil {
+		app.GET("/dev/mailbox", s.mailbox)
+	}
+
+	// Everyone logged in.
+	in := app.Group("", s.requireLogin)
+	in.GET("/", s.dashboard)
+	in.GET("/teams", s.teamsList)
+	in.GET("/teams/:id", s.teamShow)
+
+	// Admins and owners.
+	adm := in.Group("", s.requireAdmin)
+	adm.GET("/users", s.usersList)
+	adm.GET("/users/export", s.usersExport)
+	adm.GET("/users/invite", s.inviteForm)
+	adm.POST("/users/invite", s.inviteSubmit)
+	adm.GET("/users/:id", s.userEdit)
+	adm.POST("/users/:id", s.userUpdate)
+	adm.POST("/users/:id/deactivate", s.userDeactivate)
+	adm.POST("/users/:id/reactivate", s.userReactivate)
+	adm.POST("/users/:id/resend", s.userResend)
+	adm.POST("/users/:id/revoke", s.userRevoke)
+	adm.POST("/teams", s.teamCreate)
+	adm.POST("/teams/:id", s.teamUpdate)
+	adm.POST("/teams/:id/delete", s.teamDelete)
+	adm.POST("/teams/:id/members", s.teamAddMember)
+	adm.POST("/teams/:id/members/:userID/remove", s.teamRemoveMember)
+	adm.GET("/audit", s.auditList)
+}

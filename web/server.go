@@ -1,0 +1,89 @@
+// Package web is Roster's Echo application: server setup, middleware, the
+// error handler, the render helper and one file of handlers per feature.
+// Every route is listed in routes.go.
+package web
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/teams"
+)
+
+// Pinger checks the database (readiness).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the web app needs.
+type Deps struct {
+	Dev        bool
+	SignupOpen bool
+	BaseURL    string
+	Secure     bool   // Secure cookies (https)
+	SecretKey  []byte // 32 bytes; session keys are derived from it
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry
+	DB         Pinger
+	Accounts   *accounts.Service
+	Teams      *teams.Service
+	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
+	Now        func() time.Time
+}
+
+// Server holds the Echo instance and the handlers' dependencies.
+type Server struct {
+	Deps
+	echo    *echo.Echo
+	cookies *sessions.CookieStore
+	metrics *httpMetrics
+}
+
+// New builds the Echo app with every route.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	hashKey, err := hkdf.Key(sha256.New, d.SecretKey, nil, "roster session hash", 32)
+	if err != nil {
+		return nil, err
+	}
+	blockKey, err := hkdf.Key(sha256.New, d.SecretKey, nil, "roster session block", 32)
+	if err != nil {
+		return nil, err
+	}
+	cs := sessions.NewCookieStore(hashKey, blockKey)
+	cs.Options = &sessions.Options{Path: "/", MaxAge: int(accounts.SessionTTL / time.Second), HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode}
+	m, err := newHTTPMetrics(d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, echo: echo.New(), cookies: cs, metrics: m}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the Echo instance (tests enumerate its routes).
+func (s *Server) Echo() *echo.Echo { return s.echo }
