@@ -277,4 +277,3 @@ func (s *Server) userRevoke(c echo.Context) error {
 	return s.userAction(c, func(a roster.Actor, id int64) error { return s.Accounts.RevokeInvitation(c.Request().Context(), a, id) },
 		"Invitation revoked.", func(int64) string { return "/users" })
 }
-

@@ -196,4 +196,3 @@ func (a *app) userID(email string) int64 {
 	}
 	return us[0].ID
 }
-

@@ -180,7 +180,7 @@ func TestEditDeactivateReactivate(t *testing.T) {
 		if v, _ := page.find(`select[name="role"] option[selected]`).Attr("value"); v != "manager" {
 			t.Errorf("role %q", v)
 		}
-		if !page.find(`input[name="team_ids"][value="` + t2 + `"]`).Is("[checked]") || page.find(`input[name="team_ids"][value="`+t1+`"]`).Is("[checked]") {
+		if !page.find(`input[name="team_ids"][value="`+t2+`"]`).Is("[checked]") || page.find(`input[name="team_ids"][value="`+t1+`"]`).Is("[checked]") {
 			t.Error("teams not replaced")
 		}
 		// The member's live session ends at deactivation.
