@@ -13,6 +13,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/personio"
+	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
@@ -31,7 +34,10 @@ type app struct {
 	acc     *accounts.Service
 }
 
-type appOpts struct{ signupOpen bool }
+type appOpts struct {
+	signupOpen bool
+	sandboxURL string
+}
 
 func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	t.Helper()
@@ -41,8 +47,13 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	}
 	mb := mail.NewMailbox()
 	acc := accounts.New(accounts.Options{Store: st, Mailer: mb, BaseURL: "http://roster.test", BcryptCost: 4})
+	box, err := secrets.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Limits: personio.NoLimits(), SandboxURL: opt.sandboxURL})
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Mailbox: mb})
 	if err != nil {
 		t.Fatal(err)
 	}

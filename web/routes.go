@@ -66,4 +66,11 @@ func (s *Server) routes() {
 	adm.POST("/teams/:id/members", s.teamAddMember)
 	adm.POST("/teams/:id/members/:userID/remove", s.teamRemoveMember)
 	adm.GET("/audit", s.auditList)
+	adm.GET("/settings/hr", s.hrTab)
+	adm.GET("/settings/hr/connect", s.hrConnectStart)
+	adm.GET("/settings/hr/connect/:step", s.hrConnectStep)
+	adm.POST("/settings/hr/connect/:step", s.hrConnectSubmit)
+	adm.POST("/settings/hr/disconnect", s.hrDisconnect)
+	adm.GET("/settings/hr/sync", s.hrSettings)
+	adm.POST("/settings/hr/sync", s.hrSettingsSave)
 }

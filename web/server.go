@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/teams"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	DB         Pinger
 	Accounts   *accounts.Service
 	Teams      *teams.Service
+	HR         *hrconnect.Service
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/sandbox"
+	"github.com/rosterhq/roster/internal/sandbox/sandboxtest"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
 )
@@ -80,5 +82,35 @@ func TestProdRefusesToStartWithoutSecrets(t *testing.T) {
 	_, _, err := runCLI(t, func(k string) string { return env[k] }, "serve")
 	if err == nil || !strings.Contains(err.Error(), "ROSTER_SECRET_KEY") || !strings.Contains(err.Error(), "ROSTER_SMTP_URL") {
 		t.Fatalf("prod start without secrets: %v", err)
+	}
+}
+
+func TestCLIHRConnect(t *testing.T) {
+	_, sbURL := sandboxtest.Start(t, sandbox.Options{Employees: 10, Seed: 2})
+	getenv := cliEnv(t, store.SQLite)
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("cli-password-123"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, getenv, "org", "create", "--name", "Acme", "--timezone", "UTC", "--owner-email", "o@acme.test", "--owner-name", "O", "--owner-password-file", pw); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("wrong\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runCLI(t, getenv, "hr", "connect", "--org", "acme", "--base-url", sbURL, "--client-id", sandbox.RestrictedClientID, "--client-secret-file", secret)
+	if err == nil || !strings.Contains(err.Error(), "--client-secret") || strings.Contains(err.Error(), "wrong") && !strings.Contains(err.Error(), "rejected") {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	if err := os.WriteFile(secret, []byte(sandbox.RestrictedClientSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, getenv, "hr", "connect", "--org", "acme", "--base-url", sbURL, "--client-id", sandbox.RestrictedClientID, "--client-secret-file", secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "13 of 17") || !strings.Contains(out, "last_working_day       MISSING") || strings.Contains(out, sandbox.RestrictedClientSecret) {
+		t.Fatalf("connect output:\n%s", out)
 	}
 }

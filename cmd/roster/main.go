@@ -28,6 +28,7 @@ Usage:
   roster sandbox [flags]              run the bundled Personio sandbox API
   roster org create --name N --timezone TZ --owner-email E --owner-name N --owner-password-file F
   roster users export --org SLUG --format csv|json
+  roster hr connect --org SLUG --base-url URL --client-id ID --client-secret-file F
   roster help                         this text and every ROSTER_* variable
 
 Configuration comes from ROSTER_* environment variables (see README.md).
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runOrg(ctx, args, getenv, stdout, stderr)
 	case "users":
 		return runUsers(ctx, args, getenv, stdout, stderr)
+	case "hr":
+		return runHR(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printVars(stdout)

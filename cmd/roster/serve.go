@@ -14,7 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/sandbox"
+	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/teams"
 	"github.com/rosterhq/roster/web"
 )
@@ -43,11 +46,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("ROSTER_SMTP_URL is not set: emails go to the dev mailbox", "url", cfg.BaseURL+"/dev/mailbox")
 	}
 
+	box, err := secrets.New(cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	sandboxURL := ""
+	if cfg.Sandbox {
+		sb := sandbox.New(sandbox.Options{Employees: 120, Seed: 1, RateLimit: true, Logger: log.With("component", "sandbox")})
+		if sandboxURL, err = sb.Start(ctx, cfg.SandboxAddr); err != nil {
+			return fmt.Errorf("start the Personio sandbox on %s (set ROSTER_SANDBOX=off or another ROSTER_SANDBOX_ADDR): %w", cfg.SandboxAddr, err)
+		}
+		log.Info("Personio sandbox started", "url", sandboxURL, "client_id", sandbox.FullClientID)
+	}
 	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
 	tms := teams.New(st, time.Now, log)
+	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}

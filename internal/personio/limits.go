@@ -1,0 +1,181 @@
+package personio
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Rate is a token bucket: requests are sent at PerSecond on average and at
+// most Burst at once. The zero Rate is unlimited.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+func (r Rate) unlimited() bool { return r.PerSecond <= 0 }
+
+// Limits are the client-side rate limits per endpoint group. The client waits
+// for its own budget before each request so that a normal run never meets a
+// 429; a 429 that happens anyway pauses the whole group for as long as the
+// server asks.
+type Limits struct {
+	// Off disables client-side limiting (the server's 429s are still honoured).
+	Off bool
+	// Auth is POST /v1/auth.
+	Auth Rate
+	// Token is POST /v2/auth/token.
+	Token Rate
+	// Employees is every /v1/company/employees endpoint.
+	Employees Rate
+	// V2 is every other /v2 endpoint (attendance periods).
+	V2 Rate
+	// Other is every other endpoint (time-offs, time-off types).
+	Other Rate
+}
+
+// DefaultLimits returns Personio's published limits (NOTES.md §9):
+//
+//   - /v1/company/employees: 300 per minute with bursts of 15, i.e. a bucket
+//     of 15 refilled at 5 per second;
+//   - /v1/auth: 60 per minute, then a 60 s cool-down; 0.98 per second never
+//     puts 60 requests into one minute even when network jitter bunches them;
+//   - /v2/auth/token: 150 per minute, likewise 2.45 per second;
+//   - v2 attendance periods: undocumented; the employees budget is assumed
+//     [inf], as token-bucket headers were observed on v2.
+//
+// Time-offs have no published limit and are not throttled client-side.
+func DefaultLimits() Limits {
+	return Limits{
+		Auth:      Rate{PerSecond: 0.98, Burst: 1},
+		Token:     Rate{PerSecond: 2.45, Burst: 1},
+		Employees: Rate{PerSecond: 5, Burst: 15},
+		V2:        Rate{PerSecond: 5, Burst: 15},
+	}
+}
+
+// NoLimits disables client-side rate limiting.
+func NoLimits() Limits { return Limits{Off: true} }
+
+// bucket is the client-side budget of one endpoint group plus the cool-down
+// a 429 imposes on it.
+type bucket struct {
+	name string
+	lim  *rate.Limiter // nil: unlimited
+
+	mu    sync.Mutex
+	until time.Time // no request before this instant (after a 429)
+}
+
+func newBucket(name string, r Rate, off bool) *bucket {
+	b := &bucket{name: name}
+	if off || r.unlimited() {
+		return b
+	}
+	burst := r.Burst
+	if burst <= 0 {
+		burst = 1
+	}
+	// Keep one token in reserve when bursting: requests leave the client
+	// already spaced, but network jitter can bunch them at the server, and a
+	// one-request margin absorbs that at the cost of one interval.
+	if burst > 2 {
+		burst--
+	}
+	b.lim = rate.NewLimiter(rate.Limit(r.PerSecond), burst)
+	return b
+}
+
+// wait blocks until a request may be sent.
+func (b *bucket) wait(ctx context.Context) error {
+	b.mu.Lock()
+	until := b.until
+	b.mu.Unlock()
+	if d := time.Until(until); d > 0 {
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	if b.lim == nil {
+		return nil
+	}
+	return b.lim.Wait(ctx)
+}
+
+// pause makes the bucket wait d before its next request.
+func (b *bucket) pause(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.Now().Add(d)
+	b.mu.Lock()
+	if t.After(b.until) {
+		b.until = t
+	}
+	b.mu.Unlock()
+}
+
+type buckets struct {
+	auth, token, employees, v2, other *bucket
+}
+
+func newBuckets(l Limits) buckets {
+	return buckets{
+		auth:      newBucket("auth", l.Auth, l.Off),
+		token:     newBucket("token", l.Token, l.Off),
+		employees: newBucket("employees", l.Employees, l.Off),
+		v2:        newBucket("v2", l.V2, l.Off),
+		other:     newBucket("other", l.Other, l.Off),
+	}
+}
+
+func (bs buckets) forPath(path string) *bucket {
+	switch {
+	case path == pathV1Auth:
+		return bs.auth
+	case path == pathV2Token:
+		return bs.token
+	case path == pathEmployees || strings.HasPrefix(path, pathEmployees+"/"):
+		return bs.employees
+	case strings.HasPrefix(path, "/v2/"):
+		return bs.v2
+	}
+	return bs.other
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// backoff returns the delay before retry n (1-based): full jitter over an
+// exponentially growing window, capped.
+func backoff(base, maxDelay time.Duration, n int, jitter func(int64) int64) time.Duration {
+	window := float64(base) * math.Pow(2, float64(n-1))
+	if window > float64(maxDelay) {
+		window = float64(maxDelay)
+	}
+	w := int64(window)
+	if w <= 0 {
+		return 0
+	}
+	// Half fixed, half random: retries never fire immediately but still
+	// spread out.
+	return time.Duration(w/2 + jitter(w/2+1))
+}
+
+func randJitter(n int64) int64 { return rand.Int64N(n) }
