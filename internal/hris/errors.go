@@ -157,9 +157,10 @@ func (e *Error) causeDetail() string {
 	return " (" + e.Err.Error() + ")"
 }
 
+// capitalise starts a sentence that begins with the default provider name.
 func capitalise(s string) string {
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		return string(s[0]-'a'+'A') + s[1:]
+	if strings.HasPrefix(s, "the ") {
+		return "T" + s[1:]
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -137,6 +138,7 @@ type v1Tokens struct {
 	// serial is a one-slot semaphore held from choosing a token until the
 	// response's token is adopted, while tokens are not known to be stable.
 	serial chan struct{}
+	log    *slog.Logger
 }
 
 // acquire takes the serial slot unless tokens are known to be stable. The
@@ -165,7 +167,9 @@ func (v *v1Tokens) observe(sent string, h http.Header, status int) {
 			v.drop(sent)
 		}
 	case got != sent:
-		v.mode.Store(modeRotating)
+		if v.mode.Swap(modeRotating) != modeRotating {
+			v.log.Info("personio: v1 tokens rotate; serialising v1 calls")
+		}
 		v.adopt(sent, got)
 	default:
 		if status < 300 {

@@ -21,6 +21,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/internal/hris"
@@ -59,6 +60,7 @@ func New(cfg Config) (*Client, error) {
 	c.v1 = &v1Tokens{
 		tokenCache: tokenCache{now: cfg.Now, fetch: c.fetchV1Token, limit: fetchLimit},
 		serial:     make(chan struct{}, 1),
+		log:        cfg.Logger,
 	}
 	c.v2 = &tokenCache{now: cfg.Now, fetch: c.fetchV2Token, limit: fetchLimit}
 	return c, nil
@@ -181,8 +183,8 @@ func (c *Client) attempt(ctx context.Context, r *request, n int, handle func(*ht
 		Query: redactQuery(r.encodedQuery()), Retries: n,
 	}
 	defer func() {
-		if c.cfg.OnCall == nil {
-			return
+		if c.cfg.OnCall == nil || info.Start.IsZero() {
+			return // nothing was sent (no token, or the caller gave up)
 		}
 		if o.err != nil {
 			info.Err = o.err.Kind.Error()
@@ -227,9 +229,11 @@ func (c *Client) attempt(ctx context.Context, r *request, n int, handle func(*ht
 
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	wrote := false
+	// The transport reports from its own goroutine whether the request
+	// left: a request that never did cannot have been applied.
+	var wrote atomic.Bool
 	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		WroteHeaders: func() { wrote = true },
+		WroteHeaders: func() { wrote.Store(true) },
 	})
 	req, err := c.newRequest(actx, r, o.token)
 	if err != nil {
@@ -243,7 +247,7 @@ func (c *Client) attempt(ctx context.Context, r *request, n int, handle func(*ht
 		if r.auth == authV1 {
 			c.v1.consumed(o.token)
 		}
-		return c.transportOutcome(r, err, wrote, o)
+		return c.transportOutcome(r, err, wrote.Load(), o)
 	}
 	body := &countingReader{r: resp.Body}
 	resp.Body = body

@@ -631,3 +631,29 @@ func TestSandboxHeadersAndSecrets(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSandboxListEmployees lists a company of 5,000 employees (50 pages)
+// from the sandbox without rate limits (and without the OpenAPI validator,
+// which would dominate the measurement).
+func BenchmarkSandboxListEmployees(b *testing.B) {
+	srv := httptest.NewServer(sandbox.New(sandboxOptions(func(o *sandbox.Options) { o.Employees = 5000 })))
+	b.Cleanup(srv.Close)
+	c, err := personio.New(personio.Config{
+		BaseURL: srv.URL, ClientID: sandbox.FullClientID, ClientSecret: sandbox.FullClientSecret,
+		Limits: personio.NoLimits(), Location: berlin(b),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := c.ListEmployees(context.Background(), hris.EmployeeQuery{}, func(page []hris.Employee) error {
+			n += len(page)
+			return nil
+		})
+		if err != nil || n != 5000 {
+			b.Fatal(n, err)
+		}
+	}
+}

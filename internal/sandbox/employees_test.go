@@ -207,8 +207,8 @@ func TestEmailFilter(t *testing.T) {
 
 func TestUpdatedSince(t *testing.T) {
 	a := start(t)
-	tok := a.fullToken()
 	a.clock.Advance(48 * time.Hour)
+	tok := a.fullToken()
 	// Berlin local time without offset, as documented.
 	since := testNow.Add(47 * time.Hour).In(time.FixedZone("CEST", 2*3600)).Format("2006-01-02T15:04:05")
 

@@ -184,16 +184,21 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, pattern string) bool {
 	d := s.faults.decide(r.URL.Path)
 	if !sleepCtx(r.Context(), d.latency) {
+		clientGone(w)
 		return false
 	}
 	switch d.kind {
 	case faultReset:
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.reset = true
+		}
 		resetConnection(w)
 		return false
 	case faultHang:
 		// Hold the request, then answer normally (a client with a shorter
 		// timeout sees a hang).
 		if !sleepCtx(r.Context(), d.hang) {
+			clientGone(w)
 			return false
 		}
 	case fault429:
@@ -210,6 +215,16 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, pattern st
 		return false
 	}
 	return true
+}
+
+// statusClientClosed counts requests the client abandoned during a delay
+// (nginx's 499).
+const statusClientClosed = 499
+
+func clientGone(w http.ResponseWriter) {
+	if rec, ok := w.(*statusRecorder); ok && rec.status == 0 {
+		rec.status = statusClientClosed
+	}
 }
 
 // resetConnection drops the TCP connection with a reset when possible.

@@ -326,7 +326,7 @@ type periodList struct {
 	Data []period `json:"_data"`
 	Meta struct {
 		Links struct {
-			Self struct{ Href string } `json:"self"`
+			Self struct{ Href string }  `json:"self"`
 			Next *struct{ Href string } `json:"next"`
 		} `json:"links"`
 	} `json:"_meta"`

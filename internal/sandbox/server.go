@@ -133,7 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() {
 		status := rec.status
-		if status == 0 {
+		if status == 0 && !rec.reset {
 			status = http.StatusOK
 		}
 		s.stats.record(pattern, status)
@@ -228,9 +228,11 @@ func (s *Server) traceID() string {
 }
 
 // statusRecorder remembers the status written through it.
+// A reset connection is counted with status 0.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	reset  bool
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

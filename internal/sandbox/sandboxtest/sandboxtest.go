@@ -340,6 +340,9 @@ func (v *validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	rec := &recorder{header: http.Header{}}
 	v.next.ServeHTTP(rec, r)
+	if r.Context().Err() != nil {
+		return // the client went away (timeouts, hang faults): nothing to validate
+	}
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
