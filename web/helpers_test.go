@@ -14,9 +14,9 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
-	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
 	"github.com/rosterhq/roster/internal/teams"
