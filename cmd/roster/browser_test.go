@@ -102,7 +102,9 @@ func TestBrowserSetupInviteAccept(t *testing.T) {
 
 	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
+		stepCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, actions...); err != nil {
 			bt.Screenshot(ctx, t, "failure")
 			t.Fatalf("%s: %v", step, err)
 		}
