@@ -165,6 +165,7 @@ func (s *Server) hrConnectSubmit(c echo.Context) error {
 			}
 			return render(c, http.StatusUnprocessableEntity, views.SettingsStepPage(views.SettingsStep{Wizard: w, Form: f}), nil)
 		}
+		s.replan(c)
 		return redirect(c, "/settings/hr/connect/done")
 	}
 	return roster.ErrNotFound
@@ -174,6 +175,7 @@ func (s *Server) hrDisconnect(c echo.Context) error {
 	if err := s.HR.Disconnect(c.Request().Context(), actor(c)); err != nil {
 		return err
 	}
+	s.replan(c)
 	s.flash(c, "success", "Personio disconnected. Schedules stopped; every user and record is kept.")
 	return redirect(c, "/settings/hr")
 }
@@ -264,6 +266,7 @@ func (s *Server) hrSettingsSave(c echo.Context) error {
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SyncSettingsView(views.SyncSettingsPage{Page: s.page(c, "Sync settings", "hr"), Form: f}), nil)
 	}
+	s.replan(c)
 	s.flash(c, "success", "Sync settings saved.")
 	return redirect(c, "/settings/hr/sync")
 }
@@ -301,6 +304,22 @@ func (s *Server) hrTab(c echo.Context) error {
 			bg = fmt.Sprintf("on: full sync daily at %s, partial every %d h (last %d h)", st.FullSyncTime, st.PartialIntervalHours, st.LookbackHours)
 		}
 		v.SettingsSum = []string{"Background sync " + bg, "Teams from Personio " + st.TeamSource, "New hires: " + map[string]string{"notify": "notify admins", "invite": "invite automatically"}[st.NewHires]}
+		if hc.Connected && s.Sync != nil {
+			if v.Sync, err = s.syncPanel(c); err != nil {
+				return err
+			}
+		}
 	}
 	return render(c, http.StatusOK, views.HRTabPage(v), nil)
+}
+
+// replan tells the scheduler of this process about a changed connection or
+// settings (other processes pick it up within a minute).
+func (s *Server) replan(c echo.Context) {
+	if s.Schedule == nil {
+		return
+	}
+	if err := s.Schedule.Replan(c.Request().Context(), actor(c).OrgID); err != nil {
+		s.Logger.ErrorContext(c.Request().Context(), "replan schedules", "org_id", actor(c).OrgID, "err", err)
+	}
 }

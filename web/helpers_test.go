@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
@@ -52,8 +53,13 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 		t.Fatal(err)
 	}
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Limits: personio.NoLimits(), SandboxURL: opt.sandboxURL})
+	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, Mailbox: mb})
 	if err != nil {
 		t.Fatal(err)
 	}

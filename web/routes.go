@@ -73,4 +73,10 @@ func (s *Server) routes() {
 	adm.POST("/settings/hr/disconnect", s.hrDisconnect)
 	adm.GET("/settings/hr/sync", s.hrSettings)
 	adm.POST("/settings/hr/sync", s.hrSettingsSave)
+	adm.POST("/settings/hr/sync-now", s.syncNow)
+	adm.GET("/settings/hr/runs/:id", s.runShow)
+	adm.GET("/settings/hr/runs/:id/progress", s.runProgress)
+	adm.GET("/settings/hr/api-log", s.apiLog)
+	adm.GET("/settings/hr/employees", s.hrEmployees)
+	adm.GET("/settings/hr/employees/export", s.hrEmployeesExport)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/teams"
 )
@@ -24,6 +25,12 @@ import (
 // Pinger checks the database (readiness).
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Schedule is the part of the scheduler the HR tab uses.
+type Schedule interface {
+	NextRuns(orgID int64) (full, partial time.Time)
+	Replan(ctx context.Context, orgID int64) error
 }
 
 // Deps is everything the web app needs.
@@ -39,6 +46,8 @@ type Deps struct {
 	Accounts   *accounts.Service
 	Teams      *teams.Service
 	HR         *hrconnect.Service
+	Sync       *hrsync.Service
+	Schedule   Schedule // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time
 }

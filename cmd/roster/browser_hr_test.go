@@ -14,12 +14,12 @@ import (
 // TestBrowserConnectSandbox connects the bundled sandbox through the wizard.
 func TestBrowserConnectSandbox(t *testing.T) {
 	base := startRoster(t, map[string]string{"ROSTER_SANDBOX": "on", "ROSTER_SANDBOX_ADDR": freePort(t)})
-	ctx := bt.New(t, 90*time.Second)
+	ctx := bt.New(t, 180*time.Second)
 	id := bt.TestID
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if err := chromedp.Do(stepCtx, actions...); err != nil {
 			bt.Screenshot(ctx, t, "failure-hr")
@@ -51,4 +51,18 @@ func TestBrowserConnectSandbox(t *testing.T) {
 		t.Fatalf("status %q %v", status, err)
 	}
 	bt.Screenshot(ctx, t, "14-hr-connected")
+
+	// Sync Now: the progress bar updates without reload until the run finishes.
+	must("sync now", chromedp.Click(css(id("sync-now-employees"))), chromedp.WaitVisible(css(`[data-testid="run-progress"]`)),
+		chromedp.WaitVisible(css(`[data-testid="run-progress"][data-status="succeeded"]`)))
+	summary, err := chromedp.Run(ctx, chromedp.Text(css(id("run-summary"))))
+	if err != nil || !strings.Contains(summary, "120 employees") {
+		t.Fatalf("run summary %q %v", summary, err)
+	}
+	must("reload tab", chromedp.Navigate(base+"/settings/hr"), chromedp.WaitVisible(css(`[data-testid="run-row"]`)))
+	bt.Screenshot(ctx, t, "15-hr-synced")
+	must("employees", chromedp.Navigate(base+"/settings/hr/employees"), chromedp.WaitVisible(css(`[data-testid="hr-employee-row"]`)))
+	bt.Screenshot(ctx, t, "16-hr-employees")
+	must("api log", chromedp.Navigate(base+"/settings/hr/api-log"), chromedp.WaitVisible(css(`[data-testid="api-call-row"]`)))
+	bt.Screenshot(ctx, t, "17-api-log")
 }

@@ -96,13 +96,13 @@ func fill(sel, value string) chromedp.Action[chromedp.Void] {
 // dev mailbox → the user is active, and screenshots the main pages.
 func TestBrowserSetupInviteAccept(t *testing.T) {
 	base := startRoster(t, nil)
-	ctx := bt.New(t, 90*time.Second)
+	ctx := bt.New(t, 180*time.Second)
 	id := bt.TestID
 	const pw = "browser-pass-123"
 
 	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if err := chromedp.Do(stepCtx, actions...); err != nil {
 			bt.Screenshot(ctx, t, "failure")

@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/jobs"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/sandbox"
 	"github.com/rosterhq/roster/internal/secrets"
@@ -61,29 +61,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
 	tms := teams.New(st, time.Now, log)
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
+	syncer, err := newSyncService(st, hr, acc, log)
+	if err != nil {
+		return err
+	}
+	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Logger: log.With("component", "scheduler")})
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, Schedule: sched, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}
 
-	sched, err := gocron.NewScheduler(gocron.WithLogger(gocronLogger{log}), gocron.WithStopTimeout(30*time.Second))
-	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+	if err := sched.Start(ctx); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
 	}
-	if _, err := sched.NewJob(gocron.DurationJob(time.Hour),
-		gocron.NewTask(func(ctx context.Context) {
-			if n, err := st.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil {
-				log.Error("prune sessions failed", "err", err)
-			} else if n > 0 {
-				log.Info("pruned expired sessions", "count", n)
-			}
-		}),
-		gocron.WithName("prune-sessions"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
-		return fmt.Errorf("schedule prune-sessions: %w", err)
-	}
-	sched.Start()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -100,6 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
 			_ = sched.Shutdown()
+			_ = syncer.Shutdown(context.Background())
 			return err
 		}
 	}
@@ -111,6 +107,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := sched.Shutdown(); err != nil {
 		log.Error("scheduler shutdown", "err", err)
+	}
+	if err := syncer.Shutdown(shutdownCtx); err != nil {
+		log.Error("sync shutdown", "err", err)
 	}
 	return nil
 }

@@ -594,3 +594,17 @@ func (s *Service) AuditActions(ctx context.Context, a roster.Actor) ([]string, e
 	}
 	return s.store.AuditActions(ctx, a.OrgID)
 }
+
+// Record appends an admin action to the audit log (for use cases outside this package).
+func (s *Service) Record(ctx context.Context, a roster.Actor, action, targetType string, targetID int64, label, details string) error {
+	return s.audit(ctx, s.store, a, action, targetType, targetID, label, details)
+}
+
+// EmailUser sends a notification email to a user of the organisation.
+func (s *Service) EmailUser(ctx context.Context, orgID, userID int64, subject, text, path string) error {
+	u, err := s.store.User(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, rmail.Message{To: u.Email, Subject: subject, Text: "Hello " + u.Name + ",\n\n" + text + "\n\n" + s.baseURL + path + "\n", Link: s.baseURL + path})
+}

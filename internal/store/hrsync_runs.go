@@ -278,7 +278,7 @@ func (s *Store) BeginSyncRun(ctx context.Context, run *SyncRun, leaseArea, holde
 			var status string
 			err := tx.db.Model(&SyncRun{}).Where("id = ?", prev.RunID).Select("status").Row().Scan(&status)
 			if err == nil && status != RunRunning {
-				cutoff = prev.ExpiresAt.Add(time.Nanosecond)
+				cutoff = prev.ExpiresAt.Add(time.Second) // beyond any column precision
 			}
 		}
 		res := tx.db.Exec(`INSERT INTO sync_leases (org_id, area, holder, run_id, acquired_at, expires_at)
@@ -337,15 +337,25 @@ func prevHolder(hadPrev bool, prev SyncLease, holder string) string {
 	return holder
 }
 
-// RenewSyncLease extends holder's lease; false when the lease was lost
-// (expired and taken over, or released).
-func (s *Store) RenewSyncLease(ctx context.Context, orgID int64, area, holder string, now, expires time.Time) (bool, error) {
-	res := s.ctx(ctx).Model(&SyncLease{}).Where("org_id = ? AND area = ? AND holder = ?", orgID, area, holder).
-		Update("expires_at", expires.UTC())
-	if res.Error != nil {
-		return false, fmt.Errorf("renew lease: %w", res.Error)
+// HeartbeatSyncRun renews holder's lease until expires and records the
+// heartbeat on the run, in one transaction; false when the lease was lost
+// (expired and taken over by another process, or released).
+func (s *Store) HeartbeatSyncRun(ctx context.Context, orgID int64, area, holder string, runID int64, now, expires time.Time) (bool, error) {
+	held := false
+	err := s.Tx(ctx, func(tx *Store) error {
+		res := tx.db.Model(&SyncLease{}).Where("org_id = ? AND area = ? AND holder = ? AND run_id = ?", orgID, area, holder, runID).
+			Update("expires_at", expires.UTC())
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		held = true
+		return tx.db.Model(&SyncRun{}).Where("org_id = ? AND id = ? AND status = ?", orgID, runID, RunRunning).
+			Update("heartbeat_at", now.UTC()).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("sync run %d heartbeat: %w", runID, err)
 	}
-	return res.RowsAffected == 1, nil
+	return held, nil
 }
 
 // ReleaseSyncLease drops holder's lease (no-op when it is no longer held).

@@ -48,7 +48,6 @@ CREATE INDEX hr_employees_org_team ON hr_employees (org_id, team_name);
 CREATE INDEX hr_employees_org_status ON hr_employees (org_id, status);
 CREATE INDEX hr_employees_org_department ON hr_employees (org_id, department_name);
 CREATE INDEX hr_employees_org_name ON hr_employees (org_id, last_name, first_name);
-CREATE INDEX hr_employees_org_supervisor ON hr_employees (org_id, supervisor_id);
 
 CREATE TABLE sync_runs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,339 @@
+package hrsync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/hris"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Warning codes, on the run and on the employee.
+const (
+	WarnNoID              = "no_id"
+	WarnMissingEmail      = "missing_email"
+	WarnInvalidEmail      = "invalid_email"
+	WarnDuplicateEmail    = "duplicate_email"
+	WarnUnknownSupervisor = "unknown_supervisor"
+	WarnSupervisorCycle   = "supervisor_cycle"
+	WarnInvalidDate       = "invalid_date"
+	WarnInvalidValue      = "invalid_value"
+	WarnMissingAttributes = "missing_attributes"
+)
+
+// Scope reasons: the filter that excludes an employee.
+const (
+	ScopeSubcompany     = "subcompany"
+	ScopeStatus         = "status"
+	ScopeOffice         = "office"
+	ScopeEmploymentType = "employment_type"
+)
+
+// dateField reports the attributes that hold dates.
+func dateField(key string) bool {
+	switch key {
+	case "hire_date", "contract_end_date", "termination_date", "last_working_day", "probation_period_end",
+		"created_at", "last_modified_at":
+		return true
+	}
+	return false
+}
+
+// scope applies the sync filters of the settings. An empty list does not
+// filter. Values match names case-insensitively, or ids.
+type scope struct {
+	subcompanies, statuses, offices, employmentTypes map[string]bool
+}
+
+func newScope(st *store.SyncSettings) (scope, error) {
+	var sc scope
+	for _, f := range []struct {
+		name string
+		raw  string
+		dst  *map[string]bool
+	}{
+		{ScopeSubcompany, st.FilterSubcompanies, &sc.subcompanies},
+		{ScopeStatus, st.FilterStatuses, &sc.statuses},
+		{ScopeOffice, st.FilterOffices, &sc.offices},
+		{ScopeEmploymentType, st.FilterEmploymentTypes, &sc.employmentTypes},
+	} {
+		var vals []string
+		if strings.TrimSpace(f.raw) != "" {
+			if err := json.Unmarshal([]byte(f.raw), &vals); err != nil {
+				return scope{}, fmt.Errorf("%s filter of the sync settings is not a JSON list: %w", f.name, err)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		m := make(map[string]bool, len(vals))
+		for _, v := range vals {
+			if v = strings.ToLower(strings.TrimSpace(v)); v != "" {
+				m[v] = true
+			}
+		}
+		if len(m) > 0 {
+			*f.dst = m
+		}
+	}
+	return sc, nil
+}
+
+func matchName(filter map[string]bool, name string) bool {
+	return filter == nil || filter[strings.ToLower(strings.TrimSpace(name))]
+}
+
+func matchRef(filter map[string]bool, r hris.Ref) bool {
+	if filter == nil {
+		return true
+	}
+	return matchName(filter, r.Name) || (r.ID != 0 && filter[strconv.FormatInt(r.ID, 10)])
+}
+
+// reason returns "" when e is in scope, else the first excluding filter.
+func (sc scope) reason(e *hris.Employee) string {
+	switch {
+	case !matchRef(sc.subcompanies, e.Subcompany):
+		return ScopeSubcompany
+	case !matchName(sc.statuses, string(e.Status)):
+		return ScopeStatus
+	case !matchRef(sc.offices, e.Office):
+		return ScopeOffice
+	case !matchName(sc.employmentTypes, e.EmploymentType):
+		return ScopeEmploymentType
+	}
+	return ""
+}
+
+// record is the normalised form of an employee: what the mirror stores and
+// what raw_hash covers.
+type record struct {
+	FirstName, LastName, PreferredName, Email, Status, Position, EmploymentType string
+	Department, Team, Office, Subcompany                                        hris.Ref
+	SupervisorID                                                                int64
+	HireDate, LastWorkingDay, TerminationDate, ContractEndDate                  string
+	WeeklyHours                                                                 float64
+	ProfilePictureURL                                                           string
+	CostCenters                                                                 []store.HRCostCenter
+	Custom                                                                      map[string]hris.AttributeValue
+	Warnings                                                                    []store.EmployeeWarning
+}
+
+// hash is the hex SHA-256 (first 16 bytes) of the record's fields, each
+// followed by a separator, then its JSON columns. buf is scratch space.
+func (r *record) hash(buf []byte, ccJSON, customJSON, warnJSON []byte) ([]byte, string) {
+	b := buf[:0]
+	str := func(s string) { b = append(append(b, s...), 0) }
+	num := func(n int64) { b = append(strconv.AppendInt(b, n, 10), 0) }
+	ref := func(x hris.Ref) { num(x.ID); str(x.Name) }
+	str(r.FirstName)
+	str(r.LastName)
+	str(r.PreferredName)
+	str(r.Email)
+	str(r.Status)
+	str(r.Position)
+	str(r.EmploymentType)
+	ref(r.Department)
+	ref(r.Team)
+	ref(r.Office)
+	ref(r.Subcompany)
+	num(r.SupervisorID)
+	str(r.HireDate)
+	str(r.LastWorkingDay)
+	str(r.TerminationDate)
+	str(r.ContractEndDate)
+	b = append(strconv.AppendFloat(b, r.WeeklyHours, 'g', -1, 64), 0)
+	str(r.ProfilePictureURL)
+	b = append(append(append(append(append(b, ccJSON...), 0), customJSON...), 0), warnJSON...)
+	sum := sha256.Sum256(b)
+	return b, hex.EncodeToString(sum[:16])
+}
+
+// normalizer turns provider records into mirror rows.
+type normalizer struct {
+	scope scope
+	// secretKeys are custom attributes never copied into the mirror (bank
+	// details: they are stored encrypted by the reimbursement import).
+	secretKeys map[string]bool
+	// buf is scratch space for hashing; a normalizer is used by one
+	// goroutine at a time.
+	buf []byte
+}
+
+func newNormalizer(st *store.SyncSettings) (*normalizer, error) {
+	sc, err := newScope(st)
+	if err != nil {
+		return nil, err
+	}
+	n := &normalizer{scope: sc, secretKeys: map[string]bool{}, buf: make([]byte, 0, 4096)}
+	for _, k := range []string{st.IBANAttribute, st.BICAttribute, st.HolderAttribute} {
+		if k = strings.TrimSpace(k); k != "" {
+			n.secretKeys[k] = true
+		}
+	}
+	return n, nil
+}
+
+// secret reports a custom attribute that holds bank details.
+func (n *normalizer) secret(key string, v hris.AttributeValue) bool {
+	if n.secretKeys[key] {
+		return true
+	}
+	switch strings.ToLower(v.UniversalID) {
+	case "iban", "bic", "account_holder", "bank_account_holder":
+		return true
+	}
+	return false
+}
+
+// normalize converts e (ID ≠ 0) into a mirror row without bookkeeping
+// columns, its scope reason and its record warnings.
+func (n *normalizer) normalize(e *hris.Employee) (store.HREmployee, []store.EmployeeWarning, error) {
+	rec := record{
+		FirstName: strings.TrimSpace(e.FirstName), LastName: strings.TrimSpace(e.LastName),
+		PreferredName: strings.TrimSpace(e.PreferredName), Email: normalizeEmail(e.Email),
+		Status: string(e.Status), Position: strings.TrimSpace(e.Position), EmploymentType: e.EmploymentType,
+		Department: e.Department, Team: e.Team, Office: e.Office, Subcompany: e.Subcompany,
+		HireDate: e.HireDate.String(), LastWorkingDay: e.LastWorkingDay.String(),
+		TerminationDate: e.TerminationDate.String(), ContractEndDate: e.ContractEndDate.String(),
+		WeeklyHours: e.WeeklyHours, ProfilePictureURL: e.ProfilePictureURL,
+	}
+	if e.SupervisorID != nil {
+		rec.SupervisorID = *e.SupervisorID
+	}
+	for _, c := range e.CostCenters {
+		rec.CostCenters = append(rec.CostCenters, store.HRCostCenter{ID: c.ID, Name: c.Name, Percentage: c.Percentage})
+	}
+	for k, v := range e.Custom {
+		if n.secret(k, v) {
+			continue
+		}
+		if rec.Custom == nil {
+			rec.Custom = make(map[string]hris.AttributeValue, len(e.Custom))
+		}
+		rec.Custom[k] = v
+	}
+	rec.Warnings = recordWarnings(e, rec.Email)
+
+	ccJSON, err := json.Marshal(nonNil(rec.CostCenters))
+	if err != nil {
+		return store.HREmployee{}, nil, fmt.Errorf("encode cost centers of employee %d: %w", e.ID, err)
+	}
+	customJSON := []byte("{}")
+	if len(rec.Custom) > 0 {
+		if customJSON, err = json.Marshal(rec.Custom); err != nil {
+			return store.HREmployee{}, nil, fmt.Errorf("encode attributes of employee %d: %w", e.ID, err)
+		}
+	}
+	warnJSON, err := json.Marshal(nonNil(rec.Warnings))
+	if err != nil {
+		return store.HREmployee{}, nil, fmt.Errorf("encode warnings of employee %d: %w", e.ID, err)
+	}
+	var hash string
+	n.buf, hash = rec.hash(n.buf, ccJSON, customJSON, warnJSON)
+	row := store.HREmployee{
+		PersonioID: e.ID, FirstName: rec.FirstName, LastName: rec.LastName, PreferredName: rec.PreferredName,
+		Email: rec.Email, Status: rec.Status, Position: rec.Position, EmploymentType: rec.EmploymentType,
+		DepartmentID: rec.Department.ID, DepartmentName: rec.Department.Name,
+		TeamID: rec.Team.ID, TeamName: rec.Team.Name, OfficeID: rec.Office.ID, OfficeName: rec.Office.Name,
+		SubcompanyID: rec.Subcompany.ID, SubcompanyName: rec.Subcompany.Name,
+		CostCenters: string(ccJSON), CostCenterNames: costCenterNames(rec.CostCenters),
+		HireDate: rec.HireDate, LastWorkingDay: rec.LastWorkingDay, TerminationDate: rec.TerminationDate,
+		ContractEndDate: rec.ContractEndDate, WeeklyHours: rec.WeeklyHours, ProfilePictureURL: rec.ProfilePictureURL,
+		Custom: string(customJSON), SearchText: searchText(&rec),
+		RawHash: hash, Warnings: string(warnJSON),
+	}
+	if rec.SupervisorID != 0 {
+		row.SupervisorID = &rec.SupervisorID
+	}
+	if !e.LastModifiedAt.IsZero() {
+		t := e.LastModifiedAt.UTC()
+		row.PersonioUpdatedAt = &t
+	}
+	row.ScopeReason = n.scope.reason(e)
+	row.InScope = row.ScopeReason == ""
+	return row, rec.Warnings, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func costCenterNames(cs []store.HRCostCenter) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if n := strings.ReplaceAll(strings.TrimSpace(c.Name), "|", "/"); n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "|" + strings.Join(names, "|") + "|"
+}
+
+func searchText(r *record) string {
+	return strings.ToLower(strings.Join([]string{r.FirstName, r.LastName, r.PreferredName, r.Email}, " "))
+}
+
+// recordWarnings lists the problems of one record on its own.
+func recordWarnings(e *hris.Employee, email string) []store.EmployeeWarning {
+	var ws []store.EmployeeWarning
+	switch {
+	case email == "":
+		ws = append(ws, store.EmployeeWarning{Code: WarnMissingEmail, Field: "email", Message: "No email address in the HR system: the employee cannot be invited or linked."})
+	case !validEmail(email):
+		ws = append(ws, store.EmployeeWarning{Code: WarnInvalidEmail, Field: "email", Message: "The email address is not valid: the employee cannot be invited or linked."})
+	}
+	for _, w := range e.Warnings {
+		code := WarnInvalidValue
+		if dateField(w.Field) {
+			code = WarnInvalidDate
+		}
+		ws = append(ws, store.EmployeeWarning{Code: code, Field: w.Field, Message: w.Message})
+	}
+	if len(e.Missing) > 0 {
+		missing := slices.Sorted(slices.Values(e.Missing))
+		ws = append(ws, store.EmployeeWarning{Code: WarnMissingAttributes, Field: strings.Join(missing, ","),
+			Message: "Not readable with this credential: " + strings.Join(missing, ", ") + "."})
+	}
+	return ws
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && strings.Contains(s[at+1:], ".")
+}
+
+// runWarning turns employee warnings into run warnings, one per code.
+func runWarnings(orgID, runID, personioID int64, ws []store.EmployeeWarning, now time.Time) []store.SyncRunWarning {
+	out := make([]store.SyncRunWarning, 0, len(ws))
+	seen := map[string]int{}
+	for _, w := range ws {
+		if i, ok := seen[w.Code]; ok {
+			out[i].Message += " " + w.Message
+			continue
+		}
+		seen[w.Code] = len(out)
+		msg := w.Message
+		if w.Field != "" && w.Code != WarnMissingAttributes && w.Code != WarnMissingEmail && w.Code != WarnInvalidEmail {
+			msg = w.Field + ": " + msg
+		}
+		out = append(out, store.SyncRunWarning{RunID: runID, OrgID: orgID, PersonioID: personioID, Code: w.Code, Message: msg, CreatedAt: now})
+	}
+	return out
+}
