@@ -223,7 +223,7 @@ func (s *Server) hrEmployees(c echo.Context) error {
 		Office: f.Office, Status: f.Status, Scope: c.QueryParam("scope"),
 		Teams: facetOptions(res.Facets.Teams, f.Team, "All teams"), Departments: facetOptions(res.Facets.Departments, f.Department, "All departments"),
 		CostCenters: facetOptions(res.Facets.CostCenters, f.CostCenter, "All cost centers"), Offices: facetOptions(res.Facets.Offices, f.Office, "All offices"),
-		Pager:       views.Pager{Page: res.Page, Pages: res.Pages(), Total: res.Total, Base: base, Path: "/settings/hr/employees"}, ExportQuery: base.Encode()}
+		Pager: views.Pager{Page: res.Page, Pages: res.Pages(), Total: res.Total, Base: base, Path: "/settings/hr/employees"}, ExportQuery: base.Encode()}
 	for _, e := range res.Employees {
 		v.Rows = append(v.Rows, views.HREmployeeRow{PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
 			Status: e.Status, Position: e.Position, Team: e.TeamName, Department: e.DepartmentName, Office: e.OfficeName,
@@ -248,4 +248,3 @@ func (s *Server) hrEmployeesExport(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	return s.Sync.Export(c.Request().Context(), actor(c).OrgID, f, format, c.Response())
 }
-

@@ -47,7 +47,7 @@ type Deps struct {
 	Teams      *teams.Service
 	HR         *hrconnect.Service
 	Sync       *hrsync.Service
-	Schedule   Schedule // nil: no scheduler in this process (tests)
+	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time
 }
