@@ -113,4 +113,43 @@ func TestCLIHRConnect(t *testing.T) {
 	if !strings.Contains(out, "13 of 17") || !strings.Contains(out, "last_working_day       MISSING") || strings.Contains(out, sandbox.RestrictedClientSecret) {
 		t.Fatalf("connect output:\n%s", out)
 	}
+
+	// roster sync: the Sync Now use case in the foreground, JSON summary.
+	type summary struct {
+		Status                   string
+		New, Unchanged, Warnings int
+		RowsWritten              int64 `json:"rows_written"`
+	}
+	syncOnce := func() summary {
+		t.Helper()
+		out, _, err := runCLI(t, getenv, "sync", "--org", "acme", "--mode", "full", "--area", "employees")
+		if err != nil {
+			t.Fatalf("sync: %v\n%s", err, out)
+		}
+		var s summary
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("sync output is not JSON: %v\n%s", err, out)
+		}
+		return s
+	}
+	first := syncOnce()
+	if first.Status != "succeeded" || first.New != 10 || first.RowsWritten != 10 {
+		t.Fatalf("first sync: %+v", first)
+	}
+	second := syncOnce()
+	if second.New != 0 || second.Unchanged != 10 || second.RowsWritten != 0 {
+		t.Fatalf("second sync must write nothing: %+v", second)
+	}
+	if _, _, err := runCLI(t, getenv, "sync", "--org", "acme", "--mode", "sometimes"); err == nil || !strings.Contains(err.Error(), "mode") {
+		t.Fatalf("bad mode: %v", err)
+	}
+	out, _, err = runCLI(t, getenv, "hr", "employees", "--org", "acme", "--format", "csv")
+	if err != nil || strings.Count(out, "\n") != 11 || !strings.HasPrefix(out, "personio_id,") {
+		t.Fatalf("hr employees csv: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, getenv, "hr", "employees", "--org", "acme", "--format", "json")
+	var emps []map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &emps) != nil || len(emps) != 10 {
+		t.Fatalf("hr employees json: %v %d", err, len(emps))
+	}
 }

@@ -43,6 +43,8 @@ func runHR(ctx context.Context, args []string, getenv func(string) string, stdou
 	switch args[0] {
 	case "connect":
 		return runHRConnect(ctx, args[1:], getenv, stdout, stderr)
+	case "employees":
+		return runHREmployees(ctx, args[1:], getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command roster hr %s", args[0])
 }

@@ -29,6 +29,8 @@ Usage:
   roster org create --name N --timezone TZ --owner-email E --owner-name N --owner-password-file F
   roster users export --org SLUG --format csv|json
   roster hr connect --org SLUG --base-url URL --client-id ID --client-secret-file F
+  roster hr employees --org SLUG --format json|csv
+  roster sync --org SLUG --mode full|partial --area employees|all
   roster help                         this text and every ROSTER_* variable
 
 Configuration comes from ROSTER_* environment variables (see README.md).
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runUsers(ctx, args, getenv, stdout, stderr)
 	case "hr":
 		return runHR(ctx, args, getenv, stdout, stderr)
+	case "sync":
+		return runSync(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printVars(stdout)

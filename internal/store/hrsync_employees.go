@@ -184,14 +184,20 @@ func hrEmployeeValues(args []any, e *HREmployee) []any {
 		checks, updated, e.LastSyncedAt.UTC(), e.LastRunID, removed)
 }
 
-// upsertBatch bounds the rows of one INSERT statement (bind parameters).
-const upsertBatch = 200
+// upsertRows is the number of rows per INSERT statement: bounded by the
+// bind parameter limits, and small on SQLite, whose driver binds
+// parameters in time quadratic in their number.
+func (s *Store) upsertRows() int {
+	if s.dialect == SQLite {
+		return 10
+	}
+	return 200
+}
 
 // UpsertHREmployees inserts or overwrites the rows (by org_id and
-// personio_id) with one multi-row INSERT … ON CONFLICT statement per 200
-// rows. FirstSeenAt and CheckWarnings of existing rows are kept.
+// personio_id) with multi-row INSERT … ON CONFLICT statements. FirstSeenAt and CheckWarnings of existing rows are kept.
 func (s *Store) UpsertHREmployees(ctx context.Context, rows []HREmployee) error {
-	for chunk := range slices.Chunk(rows, upsertBatch) {
+	for chunk := range slices.Chunk(rows, s.upsertRows()) {
 		var b strings.Builder
 		b.Grow(1024 + len(chunk)*(4*len(hrEmployeeInsertColumns)))
 		b.WriteString("INSERT INTO hr_employees (")
