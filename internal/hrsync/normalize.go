@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rosterhq/roster/internal/hris"
 	"github.com/rosterhq/roster/internal/store"
@@ -158,8 +159,8 @@ func (r *record) hash(buf []byte, ccJSON, customJSON, warnJSON []byte) ([]byte, 
 // normalizer turns provider records into mirror rows.
 type normalizer struct {
 	scope scope
-	// secretKeys are custom attributes never copied into the mirror (bank
-	// details: they are stored encrypted by the reimbursement import).
+	// secretKeys are the configured bank-detail attributes, never copied
+	// into the mirror (see secret).
 	secretKeys map[string]bool
 	// buf is scratch space for hashing; a normalizer is used by one
 	// goroutine at a time.
@@ -180,7 +181,9 @@ func newNormalizer(st *store.SyncSettings) (*normalizer, error) {
 	return n, nil
 }
 
-// secret reports a custom attribute that holds bank details.
+// secret reports an attribute that must not be copied into the mirror in
+// plain text: bank details (the configured keys, or recognised by universal
+// id or label; the reimbursement import stores them encrypted) and pay.
 func (n *normalizer) secret(key string, v hris.AttributeValue) bool {
 	if n.secretKeys[key] {
 		return true
@@ -188,6 +191,19 @@ func (n *normalizer) secret(key string, v hris.AttributeValue) bool {
 	switch strings.ToLower(v.UniversalID) {
 	case "iban", "bic", "account_holder", "bank_account_holder":
 		return true
+	}
+	if strings.Contains(strings.ToLower(key), "salary") {
+		return true
+	}
+	label := strings.ToLower(v.Label)
+	if strings.Contains(label, "account holder") {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(label, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		switch w {
+		case "iban", "bic", "swift", "bank", "kontoinhaber", "salary", "gehalt":
+			return true
+		}
 	}
 	return false
 }

@@ -46,9 +46,8 @@ type runState struct {
 	// warnings of partial syncs); warned the ids with a run warning.
 	seen   map[int64]struct{}
 	warned map[int64]struct{}
-	// analyzedAt is NewCount when the mirror's statistics were last
-	// refreshed.
-	analyzedAt int
+	// analyzed is set once the mirror's statistics were refreshed.
+	analyzed bool
 }
 
 // execute runs r to the end and records its outcome. It returns the final
@@ -271,21 +270,20 @@ func (rs *runState) fetch(ctx context.Context, provider hris.EmployeeReader, q h
 // pipelineDepth is the number of fetched pages that may wait to be written.
 const pipelineDepth = 2
 
-// analyze refreshes the mirror's planner statistics after bulk inserts:
-// each time the rows inserted by this run double (from 1,000), and at the
-// end of the fetch when rows were inserted since the last time.
+// analyze refreshes the mirror's planner statistics once per run that
+// inserts many rows: when its 1,000th new row is written (so that the
+// lookups of the following pages use the right index), or at the end of a
+// run that inserted at least 100 rows. Later drift is autovacuum's job.
 func (rs *runState) analyze(ctx context.Context, final bool) {
-	since := rs.prog.NewCount - rs.analyzedAt
-	if since <= 0 || (!final && since < max(1000, rs.analyzedAt)) {
+	if rs.analyzed || rs.prog.NewCount < 100 || (!final && rs.prog.NewCount < 1000) {
 		return
 	}
+	rs.analyzed = true
 	if err := rs.s.st.AnalyzeHREmployees(ctx); err != nil {
 		// Only an optimisation: the sync is correct without it.
 		rs.s.log.LogAttrs(ctx, slog.LevelWarn, "hr sync: refreshing statistics failed", slog.Int64("org_id", rs.run.OrgID),
 			slog.Int64("run_id", rs.run.ID), slog.String("error", err.Error()))
-		return
 	}
-	rs.analyzedAt = rs.prog.NewCount
 }
 
 // progress records a new phase.

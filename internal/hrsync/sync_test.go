@@ -80,8 +80,13 @@ func checkMirror(t *testing.T, e *env, restricted bool) {
 		if want.HasProfilePicture != (got.ProfilePictureURL != "") {
 			t.Errorf("employee %d profile picture %q, sandbox has one: %v", want.ID, got.ProfilePictureURL, want.HasProfilePicture)
 		}
-		if want.IBAN != "" && strings.Contains(got.Custom, want.IBAN) {
-			t.Errorf("employee %d: the IBAN was copied into the mirror", want.ID)
+		for _, secret := range []string{want.IBAN, want.BIC, want.AccountHolder, "salary"} {
+			if secret != "" && strings.Contains(got.Custom, secret) {
+				t.Errorf("employee %d: bank details or pay copied into the mirror: %s", want.ID, got.Custom)
+			}
+		}
+		if !strings.Contains(got.Custom, sandbox.TitleAttribute) {
+			t.Errorf("employee %d: custom attribute %s missing from %s", want.ID, sandbox.TitleAttribute, got.Custom)
 		}
 	}
 }

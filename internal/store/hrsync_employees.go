@@ -184,51 +184,55 @@ func hrEmployeeValues(args []any, e *HREmployee) []any {
 		checks, updated, e.LastSyncedAt.UTC(), e.LastRunID, removed)
 }
 
-// upsertRows is the number of rows per INSERT statement: bounded by the
-// bind parameter limits, and small on SQLite, whose driver binds
-// parameters in time quadratic in their number.
-func (s *Store) upsertRows() int {
-	if s.dialect == SQLite {
-		return 10
-	}
-	return 200
-}
-
 // UpsertHREmployees inserts or overwrites the rows (by org_id and
-// personio_id) with multi-row INSERT … ON CONFLICT statements. FirstSeenAt and CheckWarnings of existing rows are kept.
+// personio_id) with multi-row INSERT … ON CONFLICT statements. FirstSeenAt
+// and CheckWarnings of existing rows are kept.
 func (s *Store) UpsertHREmployees(ctx context.Context, rows []HREmployee) error {
-	for chunk := range slices.Chunk(rows, s.upsertRows()) {
-		var b strings.Builder
-		b.Grow(1024 + len(chunk)*(4*len(hrEmployeeInsertColumns)))
-		b.WriteString("INSERT INTO hr_employees (")
-		b.WriteString(strings.Join(hrEmployeeInsertColumns[:], ", "))
-		b.WriteString(") VALUES ")
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(hrEmployeeInsertColumns)), ", ") + ")"
+	per := 200
+	if s.dialect == SQLite {
+		// Its driver binds parameters in time quadratic in their number.
+		per = 10
+	}
+	for chunk := range slices.Chunk(rows, per) {
 		args := make([]any, 0, len(chunk)*len(hrEmployeeInsertColumns))
 		for i := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
 			args = hrEmployeeValues(args, &chunk[i])
 		}
-		b.WriteString(" ON CONFLICT (org_id, personio_id) DO UPDATE SET ")
-		first := true
-		for _, col := range hrEmployeeInsertColumns {
-			if hrEmployeeKeep(col) {
-				continue
-			}
-			if !first {
-				b.WriteString(", ")
-			}
-			first = false
-			b.WriteString(col + " = excluded." + col)
-		}
-		if err := s.ctx(ctx).Exec(b.String(), args...).Error; err != nil {
+		if err := s.ctx(ctx).Exec(hrEmployeeUpsertSQL(len(chunk)), args...).Error; err != nil {
 			return fmt.Errorf("upsert employees: %w", err)
 		}
 	}
 	return nil
+}
+
+// hrEmployeeUpsertSQL is an INSERT … ON CONFLICT statement for n rows with
+// "?" placeholders.
+func hrEmployeeUpsertSQL(n int) string {
+	var b strings.Builder
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(hrEmployeeInsertColumns)), ", ") + ")"
+	b.Grow(1024 + n*(len(tuple)+2))
+	b.WriteString("INSERT INTO hr_employees (")
+	b.WriteString(strings.Join(hrEmployeeInsertColumns[:], ", "))
+	b.WriteString(") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(" ON CONFLICT (org_id, personio_id) DO UPDATE SET ")
+	first := true
+	for _, col := range hrEmployeeInsertColumns {
+		if hrEmployeeKeep(col) {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		b.WriteString(col + " = excluded." + col)
+	}
+	return b.String()
 }
 
 // AnalyzeHREmployees refreshes the planner statistics of the mirror after

@@ -172,12 +172,13 @@ func (s *Store) ListSyncRuns(ctx context.Context, orgID int64, limit int) ([]Syn
 	return rs, err
 }
 
-// LastSuccessfulSyncRun returns the latest succeeded run of the area ("" for
-// any area); ErrNotFound when there is none.
+// LastSuccessfulSyncRun returns the latest succeeded run that covered the
+// area (a run of that area or of "all"; "" for any area); ErrNotFound when
+// there is none.
 func (s *Store) LastSuccessfulSyncRun(ctx context.Context, orgID int64, area string) (*SyncRun, error) {
 	q := s.ctx(ctx).Where("org_id = ? AND status = ?", orgID, RunSucceeded)
 	if area != "" {
-		q = q.Where("area = ?", area)
+		q = q.Where("area IN ?", []string{area, AreaAll})
 	}
 	var r SyncRun
 	if err := q.Order("finished_at DESC, id DESC").First(&r).Error; err != nil {
