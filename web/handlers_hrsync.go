@@ -182,9 +182,17 @@ func hrEmployeeFilter(c echo.Context) (hrsync.EmployeeFilter, url.Values) {
 		fl := false
 		f.InScope = &fl
 	}
+	switch c.QueryParam("linked") {
+	case "yes":
+		t := true
+		f.Linked = &t
+	case "no":
+		fl := false
+		f.Linked = &fl
+	}
 	f.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	base := url.Values{}
-	for _, k := range []string{"q", "team", "department", "cost_center", "office", "status", "scope"} {
+	for _, k := range []string{"q", "team", "department", "cost_center", "office", "status", "scope", "linked"} {
 		if v := c.QueryParam(k); v != "" {
 			base.Set(k, v)
 		}
@@ -220,12 +228,13 @@ func (s *Server) hrEmployees(c echo.Context) error {
 		return err
 	}
 	v := views.HREmployees{Page: s.page(c, "HR employees", "hr"), Query: f.Query, Team: f.Team, Department: f.Department, CostCenter: f.CostCenter,
-		Office: f.Office, Status: f.Status, Scope: c.QueryParam("scope"),
+		Office: f.Office, Status: f.Status, Scope: c.QueryParam("scope"), Linked: c.QueryParam("linked"),
 		Teams: facetOptions(res.Facets.Teams, f.Team, "All teams"), Departments: facetOptions(res.Facets.Departments, f.Department, "All departments"),
 		CostCenters: facetOptions(res.Facets.CostCenters, f.CostCenter, "All cost centers"), Offices: facetOptions(res.Facets.Offices, f.Office, "All offices"),
 		Pager: views.Pager{Page: res.Page, Pages: res.Pages(), Total: res.Total, Base: base, Path: "/settings/hr/employees"}, ExportQuery: base.Encode()}
 	for _, e := range res.Employees {
-		v.Rows = append(v.Rows, views.HREmployeeRow{PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
+		u := res.Linked[e.PersonioID]
+		v.Rows = append(v.Rows, views.HREmployeeRow{LinkedUser: u.Name, LinkedUserID: u.ID,PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
 			Status: e.Status, Position: e.Position, Team: e.TeamName, Department: e.DepartmentName, Office: e.OfficeName,
 			CostCenters: strings.Trim(strings.ReplaceAll(e.CostCenterNames, "|", ", "), ", "), HireDate: e.HireDate, LastDay: e.LastWorkingDay,
 			InScope: e.InScope, ScopeReason: e.ScopeReason, Removed: e.RemovedAt != nil, Warnings: warningTexts(e.Warnings, e.CheckWarnings)})

@@ -141,6 +141,19 @@ func TestSyncNowProgressRunsAPILogAndEmployees(t *testing.T) {
 				t.Fatalf("team filter %q: %d rows", team, rows.Length())
 			}
 		}
+		// Linked / not linked.
+		oid := a.userID("olga@acme.test")
+		pid := int64(e1.ID)
+		if err := st.UpdateUserFields(t.Context(), a.orgID(t), oid, map[string]any{"personio_id": pid}); err != nil {
+			t.Fatal(err)
+		}
+		linked := owner.get("/settings/hr/employees?linked=yes")
+		if rows := linked.find(`[data-testid="hr-employee-row"]`); rows.Length() != 1 || !strings.Contains(rows.Find(`[data-testid="linked-user"]`).Text(), "Olga Owner") {
+			t.Fatalf("linked filter: %d rows", rows.Length())
+		}
+		if !strings.Contains(owner.get("/settings/hr/employees?linked=no").testid("pager").Text(), "229 results") {
+			t.Fatal("not-linked filter should leave 229")
+		}
 		exp := owner.get("/settings/hr/employees/export?format=csv")
 		if lines := strings.Count(exp.body, "\n"); lines != 231 {
 			t.Fatalf("CSV export has %d lines, want header + 230", lines)

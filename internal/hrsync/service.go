@@ -275,6 +275,7 @@ type EmployeeFilter struct {
 	// InScope selects employees inside (true) or outside (false) the sync
 	// filters; nil: both.
 	InScope        *bool
+	Linked         *bool // with (true) or without (false) a linked Roster user
 	WithWarnings   bool
 	IncludeRemoved bool
 	Page           int // 1-based; 0 means 1
@@ -288,6 +289,8 @@ type EmployeePage struct {
 	Page      int
 	PageSize  int
 	Facets    store.HREmployeeFacets
+	// Linked maps personio ids of this page to their linked Roster users.
+	Linked map[int64]store.User
 }
 
 // Pages is the number of pages.
@@ -301,7 +304,7 @@ func (p *EmployeePage) Pages() int {
 func (f EmployeeFilter) store() store.HREmployeeFilter {
 	return store.HREmployeeFilter{
 		Query: f.Query, Team: f.Team, Department: f.Department, CostCenter: f.CostCenter, Office: f.Office,
-		Status: f.Status, InScope: f.InScope, WithWarnings: f.WithWarnings, IncludeRemoved: f.IncludeRemoved,
+		Status: f.Status, InScope: f.InScope, Linked: f.Linked, WithWarnings: f.WithWarnings, IncludeRemoved: f.IncludeRemoved,
 	}
 }
 
@@ -322,7 +325,15 @@ func (s *Service) ListEmployees(ctx context.Context, orgID int64, f EmployeeFilt
 	if err != nil {
 		return nil, fmt.Errorf("hrsync: employee filters: %w", err)
 	}
-	return &EmployeePage{Employees: es, Total: total, Page: page, PageSize: size, Facets: facets}, nil
+	ids := make([]int64, len(es))
+	for i := range es {
+		ids[i] = es[i].PersonioID
+	}
+	linked, err := s.st.LinkedUsers(ctx, orgID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("hrsync: linked users: %w", err)
+	}
+	return &EmployeePage{Employees: es, Total: total, Page: page, PageSize: size, Facets: facets, Linked: linked}, nil
 }
 
 // EachEmployee streams the matching employees in personio id order (CSV and

@@ -415,6 +415,9 @@ type HREmployeeFilter struct {
 	InScope *bool
 	// WithWarnings selects employees that have at least one warning.
 	WithWarnings bool
+	// Linked, when set, selects employees with (true) or without (false) a
+	// Roster user linked to them.
+	Linked *bool
 	// IncludeRemoved also returns employees that disappeared from the HR
 	// system.
 	IncludeRemoved bool
@@ -451,7 +454,31 @@ func (s *Store) hrEmployeeQuery(ctx context.Context, orgID int64, f HREmployeeFi
 	if f.WithWarnings {
 		q = q.Where("(warnings <> '[]' OR check_warnings <> '[]')")
 	}
+	if f.Linked != nil {
+		linked := "EXISTS (SELECT 1 FROM users u WHERE u.org_id = hr_employees.org_id AND u.personio_id = hr_employees.personio_id)"
+		if *f.Linked {
+			q = q.Where(linked)
+		} else {
+			q = q.Where("NOT " + linked)
+		}
+	}
 	return q
+}
+
+// LinkedUsers maps personio ids of the organisation to the users linked to them.
+func (s *Store) LinkedUsers(ctx context.Context, orgID int64, personioIDs []int64) (map[int64]User, error) {
+	out := map[int64]User{}
+	if len(personioIDs) == 0 {
+		return out, nil
+	}
+	var us []User
+	if err := s.ctx(ctx).Where("org_id = ? AND personio_id IN ?", orgID, personioIDs).Find(&us).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[*u.PersonioID] = u
+	}
+	return out, nil
 }
 
 func escapeLike(s string) string {

@@ -40,6 +40,7 @@ type User struct {
 	Role          string
 	Status        string
 	JobTitle      string
+	PersonioID    *int64 // the linked Personio employee, if any
 	LastLoginAt   *time.Time
 	DeactivatedAt *time.Time
 	CreatedAt     time.Time
