@@ -234,7 +234,7 @@ func (s *Server) hrEmployees(c echo.Context) error {
 		Pager: views.Pager{Page: res.Page, Pages: res.Pages(), Total: res.Total, Base: base, Path: "/settings/hr/employees"}, ExportQuery: base.Encode()}
 	for _, e := range res.Employees {
 		u := res.Linked[e.PersonioID]
-		v.Rows = append(v.Rows, views.HREmployeeRow{LinkedUser: u.Name, LinkedUserID: u.ID,PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
+		v.Rows = append(v.Rows, views.HREmployeeRow{LinkedUser: u.Name, LinkedUserID: u.ID, PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
 			Status: e.Status, Position: e.Position, Team: e.TeamName, Department: e.DepartmentName, Office: e.OfficeName,
 			CostCenters: strings.Trim(strings.ReplaceAll(e.CostCenterNames, "|", ", "), ", "), HireDate: e.HireDate, LastDay: e.LastWorkingDay,
 			InScope: e.InScope, ScopeReason: e.ScopeReason, Removed: e.RemovedAt != nil, Warnings: warningTexts(e.Warnings, e.CheckWarnings)})
