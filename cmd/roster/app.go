@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/config"
@@ -61,4 +62,23 @@ func printVars(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-22s default %s\n      %s\n", v.Name, def, strings.TrimSpace(v.Help))
 	}
+}
+
+// readSecretFile reads a password or secret from a file, or from stdin for
+// "-"; secrets are never taken on the command line. Trailing newlines are dropped.
+func readSecretFile(flagName, path string, stdin io.Reader) (string, error) {
+	if path == "" {
+		return "", fmt.Errorf("--%s is required (secrets are never taken on the command line)", flagName)
+	}
+	var raw []byte
+	var err error
+	if path == "-" {
+		raw, err = io.ReadAll(io.LimitReader(stdin, 4096))
+	} else {
+		raw, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read --%s: %w", flagName, err)
+	}
+	return strings.TrimRight(string(raw), "\r\n"), nil
 }

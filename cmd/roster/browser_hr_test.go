@@ -35,11 +35,13 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	must("provider", chromedp.Click(css(id("connect-hr"))), chromedp.WaitVisible(css(id("wizard-provider"))))
 	must("credentials", chromedp.Click(css(id("wizard-next"))), chromedp.WaitVisible(css(id("credentials-form"))))
 	// A wrong secret is explained on the form.
-	must("wrong secret", chromedp.Click(css(id("use-sandbox"))), chromedp.WaitVisible(css(id("credentials-form"))),
+	// "Use the sandbox" is a link; navigate to it so the next wait cannot match the page before it.
+	must("wrong secret", chromedp.WaitVisible(css(id("use-sandbox"))), chromedp.Navigate(base+"/settings/hr/connect/credentials?sandbox=1"),
+		chromedp.WaitVisible(css(id("credentials-form"))),
 		chromedp.SetValue(css(`input[name="client_secret"]`), "nope"),
 		chromedp.Click(css(id("check-credentials"))), chromedp.WaitVisible(css(id("error-client_secret"))))
 	bt.Screenshot(ctx, t, "11-credentials-error")
-	must("use sandbox", chromedp.Click(css(id("use-sandbox"))), chromedp.WaitVisible(css(id("credentials-form"))),
+	must("use sandbox", chromedp.Navigate(base+"/settings/hr/connect/credentials?sandbox=1"), chromedp.WaitVisible(css(id("credentials-form"))),
 		chromedp.Click(css(id("check-credentials"))), chromedp.WaitVisible(css(id("attribute-table"))))
 	bt.Screenshot(ctx, t, "12-check")
 	must("settings", chromedp.Click(css(id("wizard-next"))), chromedp.WaitVisible(css(id("sync-settings-form"))))

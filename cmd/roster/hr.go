@@ -61,18 +61,9 @@ func runHRConnect(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *secretFile == "" {
-		return errors.New("--client-secret-file is required (the secret is never taken on the command line)")
-	}
-	var raw []byte
-	var err error
-	if *secretFile == "-" {
-		raw, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
-	} else {
-		raw, err = os.ReadFile(*secretFile)
-	}
+	secret, err := readSecretFile("client-secret-file", *secretFile, os.Stdin)
 	if err != nil {
-		return fmt.Errorf("read client secret file: %w", err)
+		return err
 	}
 	cfg, _, st, err := openStore(ctx, getenv, stderr)
 	if err != nil {
@@ -88,7 +79,7 @@ func runHRConnect(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	res, err := hr.Connect(ctx, a, hrconnect.Credentials{Provider: hrconnect.ProviderPersonio, BaseURL: *base, ClientID: *id,
-		ClientSecret: strings.TrimSpace(string(raw)), PartnerID: *partner, AppID: *app})
+		ClientSecret: strings.TrimSpace(secret), PartnerID: *partner, AppID: *app})
 	if fe := roster.FieldErrors(err); fe != nil {
 		var b strings.Builder
 		for k, v := range fe {

@@ -28,18 +28,9 @@ func runOrg(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *pwFile == "" {
-		return errors.New("--owner-password-file is required (the password is never taken on the command line)")
-	}
-	var raw []byte
-	var err error
-	if *pwFile == "-" {
-		raw, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
-	} else {
-		raw, err = os.ReadFile(*pwFile)
-	}
+	password, err := readSecretFile("owner-password-file", *pwFile, os.Stdin)
 	if err != nil {
-		return fmt.Errorf("read password file: %w", err)
+		return err
 	}
 	_, log, st, err := openStore(ctx, getenv, stderr)
 	if err != nil {
@@ -48,7 +39,7 @@ func runOrg(ctx context.Context, args []string, getenv func(string) string, stdo
 	defer st.Close()
 	acc := accounts.New(accounts.Options{Store: st, Mailer: mail.NewMailbox(), Logger: log})
 	org, _, err := acc.CreateOrganization(ctx, accounts.SetupInput{OrgName: *name, TimeZone: *tz, OwnerName: *owner, Email: *email,
-		Password: strings.TrimRight(string(raw), "\r\n")})
+		Password: password})
 	if fe := roster.FieldErrors(err); fe != nil {
 		var b strings.Builder
 		for k, v := range fe {

@@ -276,14 +276,5 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 func (s *Service) audit(ctx context.Context, st *store.Store, a roster.Actor, action, targetType string, targetID int64, label, details string) error {
-	var tid *int64
-	if targetID != 0 {
-		tid = &targetID
-	}
-	var aid *int64
-	if a.UserID != 0 {
-		aid = &a.UserID
-	}
-	return st.AddAudit(ctx, &store.AuditEvent{OrgID: a.OrgID, ActorID: aid, ActorName: a.Name, Action: action,
-		TargetType: targetType, TargetID: tid, TargetLabel: label, Details: details, CreatedAt: s.now().UTC()})
+	return st.AddAudit(ctx, store.NewAuditEvent(a, action, targetType, targetID, label, details, s.now().UTC()))
 }

@@ -332,10 +332,5 @@ func (s *Service) Provider(ctx context.Context, orgID int64, onCall func(hris.Ca
 }
 
 func audit(ctx context.Context, tx *store.Store, a roster.Actor, action, details string, now time.Time) error {
-	var aid *int64
-	if a.UserID != 0 {
-		aid = &a.UserID
-	}
-	return tx.AddAudit(ctx, &store.AuditEvent{OrgID: a.OrgID, ActorID: aid, ActorName: a.Name, Action: action,
-		TargetType: "hr_connection", TargetLabel: "Personio", Details: details, CreatedAt: now})
+	return tx.AddAudit(ctx, store.NewAuditEvent(a, action, "hr_connection", 0, "Personio", details, now))
 }

@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster/internal/roster"
+)
 
 // AuditFilter selects audit events.
 type AuditFilter struct {
@@ -41,4 +46,18 @@ func (s *Store) AuditActions(ctx context.Context, orgID int64) ([]string, error)
 	var as []string
 	err := s.ctx(ctx).Model(&AuditEvent{}).Where("org_id = ?", orgID).Distinct("action").Order("action").Pluck("action", &as).Error
 	return as, err
+}
+
+// NewAuditEvent builds the audit event of an action by a (a zero UserID means
+// the system, e.g. the CLI); targetID 0 means no target row.
+func NewAuditEvent(a roster.Actor, action, targetType string, targetID int64, label, details string, at time.Time) *AuditEvent {
+	e := &AuditEvent{OrgID: a.OrgID, ActorName: a.Name, Action: action, TargetType: targetType, TargetLabel: label, Details: details, CreatedAt: at}
+	if a.UserID != 0 {
+		uid := a.UserID
+		e.ActorID = &uid
+	}
+	if targetID != 0 {
+		e.TargetID = &targetID
+	}
+	return e
 }

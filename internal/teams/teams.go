@@ -235,13 +235,5 @@ func (s *Service) RemoveMember(ctx context.Context, a roster.Actor, teamID, user
 }
 
 func audit(ctx context.Context, tx *store.Store, a roster.Actor, action string, id int64, label, details string, now time.Time) error {
-	var tid, aid *int64
-	if id != 0 {
-		tid = &id
-	}
-	if a.UserID != 0 {
-		aid = &a.UserID
-	}
-	return tx.AddAudit(ctx, &store.AuditEvent{OrgID: a.OrgID, ActorID: aid, ActorName: a.Name, Action: action,
-		TargetType: "team", TargetID: tid, TargetLabel: label, Details: details, CreatedAt: now})
+	return tx.AddAudit(ctx, store.NewAuditEvent(a, action, "team", id, label, details, now))
 }
