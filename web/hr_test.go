@@ -95,6 +95,14 @@ func TestConnectWizard(t *testing.T) {
 				t.Errorf("%s renders the client secret", p)
 			}
 		}
+		// The checks' calls are in the API log, failed ones too, without secrets.
+		log := owner.get("/settings/hr/api-log?area=connection")
+		if log.find(`[data-testid="api-call-row"]`).Length() < 4 || !strings.Contains(log.body, "401") && !strings.Contains(log.body, "400") {
+			t.Errorf("connection checks missing from the API log (%d rows)", log.find(`[data-testid="api-call-row"]`).Length())
+		}
+		if strings.Contains(log.body, sandbox.FullClientSecret) || strings.Contains(log.body, "wrong-secret") {
+			t.Error("API log shows a secret")
+		}
 		conn, err := st.HRConnection(t.Context(), a.orgID(t))
 		if err != nil || strings.Contains(conn.ClientSecretEnc, sandbox.FullClientSecret) || !strings.HasPrefix(conn.ClientSecretEnc, "v1:") {
 			t.Fatalf("secret not encrypted at rest: %v %q", err, conn.ClientSecretEnc)

@@ -15,9 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/hris"
+	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/secrets"
@@ -186,11 +188,27 @@ func (s *Service) Check(ctx context.Context, a roster.Actor, c Credentials) (*Ch
 	if err := s.normalise(ctx, a, &c); err != nil {
 		return nil, err
 	}
-	return s.check(ctx, c)
+	return s.check(ctx, a.OrgID, c)
 }
 
-func (s *Service) check(ctx context.Context, c Credentials) (*CheckResult, error) {
-	cl, err := s.client(c, nil, true, nil)
+// check runs the live check; its calls go to the organisation's API log
+// (area "connection"), including failed ones.
+func (s *Service) check(ctx context.Context, orgID int64, c Credentials) (*CheckResult, error) {
+	var mu sync.Mutex
+	var calls []store.APICall
+	onCall := func(ci hris.CallInfo) {
+		mu.Lock()
+		calls = append(calls, hrsync.APICallOf(orgID, nil, "connection", ci))
+		mu.Unlock()
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := s.store.InsertAPICalls(context.WithoutCancel(ctx), calls); err != nil {
+			s.log.Error("write API log of the connection check", "org_id", orgID, "err", err)
+		}
+	}()
+	cl, err := s.client(c, onCall, true, nil)
 	if err != nil {
 		return nil, &roster.ValidationError{Fields: map[string]string{"": err.Error()}}
 	}
@@ -243,7 +261,7 @@ func (s *Service) Connect(ctx context.Context, a roster.Actor, c Credentials) (*
 	if err := s.normalise(ctx, a, &c); err != nil {
 		return nil, err
 	}
-	res, err := s.check(ctx, c)
+	res, err := s.check(ctx, a.OrgID, c)
 	if err != nil {
 		return nil, err
 	}

@@ -30,21 +30,8 @@ func newCallLog(orgID, runID int64, area string) *callLog {
 
 // add is the provider's OnCall callback.
 func (l *callLog) add(ci hris.CallInfo) {
-	area := ci.Area
-	if area == "" {
-		area = l.area
-	}
-	at := ci.Start
-	if at.IsZero() {
-		at = time.Now()
-	}
 	runID := l.runID
-	c := store.APICall{
-		OrgID: l.orgID, RunID: &runID, Area: area, Op: truncate(ci.Op, 100), Method: ci.Method,
-		Path: truncate(redactText(ci.Path), 500), Query: truncate(redactQuery(ci.Query), 1000), Status: ci.Status,
-		DurationMS: ci.Duration.Milliseconds(), Bytes: ci.Bytes, Retries: ci.Retries,
-		Error: truncate(redactText(ci.Err), 500), CreatedAt: at.UTC(),
-	}
+	c := APICallOf(l.orgID, &runID, l.area, ci)
 	l.mu.Lock()
 	l.pending = append(l.pending, c)
 	l.total++
@@ -128,4 +115,22 @@ func redactQuery(q string) string {
 		return redactText(q)
 	}
 	return redactText(vals.Encode())
+}
+
+// APICallOf turns a reported HTTP call into an API log row (redacted and
+// truncated); area is used when the call carries none.
+func APICallOf(orgID int64, runID *int64, area string, ci hris.CallInfo) store.APICall {
+	if ci.Area != "" {
+		area = ci.Area
+	}
+	at := ci.Start
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return store.APICall{
+		OrgID: orgID, RunID: runID, Area: area, Op: truncate(ci.Op, 100), Method: ci.Method,
+		Path: truncate(redactText(ci.Path), 500), Query: truncate(redactQuery(ci.Query), 1000), Status: ci.Status,
+		DurationMS: ci.Duration.Milliseconds(), Bytes: ci.Bytes, Retries: ci.Retries,
+		Error: truncate(redactText(ci.Err), 500), CreatedAt: at.UTC(),
+	}
 }
