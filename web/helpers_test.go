@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
+	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
 	"github.com/rosterhq/roster/web"
 )
@@ -59,7 +60,7 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Mailbox: mb})
 	if err != nil {
 		t.Fatal(err)
 	}

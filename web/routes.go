@@ -79,4 +79,8 @@ func (s *Server) routes() {
 	adm.GET("/settings/hr/api-log", s.apiLog)
 	adm.GET("/settings/hr/employees", s.hrEmployees)
 	adm.GET("/settings/hr/employees/export", s.hrEmployeesExport)
+	adm.GET("/settings/hr/teams", s.teamMap)
+	adm.POST("/settings/hr/teams", s.teamMapSave)
+	adm.POST("/settings/hr/teams/create", s.teamMapCreate)
+	adm.POST("/settings/hr/teams/create-all", s.teamMapCreateAll)
 }

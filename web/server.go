@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
 )
 
@@ -47,6 +48,7 @@ type Deps struct {
 	Teams      *teams.Service
 	HR         *hrconnect.Service
 	Sync       *hrsync.Service
+	TeamMap    *teammap.Service
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time

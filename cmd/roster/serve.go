@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/sandbox"
 	"github.com/rosterhq/roster/internal/secrets"
+	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
 	"github.com/rosterhq/roster/web"
 )
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
 	tms := teams.New(st, time.Now, log)
+	tmap := teammap.New(st, time.Now, log)
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
 	syncer, err := newSyncService(st, hr, acc, log)
 	if err != nil {
@@ -71,7 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, Schedule: sched, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Schedule: sched, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}
