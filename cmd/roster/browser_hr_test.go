@@ -67,4 +67,8 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	bt.Screenshot(ctx, t, "16-hr-employees")
 	must("api log", chromedp.Navigate(base+"/settings/hr/api-log"), chromedp.WaitVisible(css(`[data-testid="api-call-row"]`)))
 	bt.Screenshot(ctx, t, "17-api-log")
+	must("map teams", chromedp.Navigate(base+"/settings/hr/teams"), chromedp.WaitVisible(css(`[data-testid="team-map-row"]`)))
+	bt.Screenshot(ctx, t, "18-map-teams")
+	must("create all unmapped", chromedp.Click(css(id("create-all-unmapped"))), chromedp.WaitNotPresent(css(id("unmapped"))))
+	bt.Screenshot(ctx, t, "19-map-teams-mapped")
 }
