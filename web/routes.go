@@ -83,4 +83,7 @@ func (s *Server) routes() {
 	adm.POST("/settings/hr/teams", s.teamMapSave)
 	adm.POST("/settings/hr/teams/create", s.teamMapCreate)
 	adm.POST("/settings/hr/teams/create-all", s.teamMapCreateAll)
+	adm.GET("/settings/hr/link", s.linkUsers)
+	adm.GET("/settings/hr/link/search", s.linkSearch)
+	adm.POST("/settings/hr/link", s.linkUsersSave)
 }

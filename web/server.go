@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
@@ -49,6 +50,7 @@ type Deps struct {
 	HR         *hrconnect.Service
 	Sync       *hrsync.Service
 	TeamMap    *teammap.Service
+	Linking    *linking.Service
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time

@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/jobs"
+	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/sandbox"
 	"github.com/rosterhq/roster/internal/secrets"
@@ -62,6 +63,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
 	tms := teams.New(st, time.Now, log)
 	tmap := teammap.New(st, time.Now, log)
+	lnk := linking.New(st, time.Now, log)
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
 	syncer, err := newSyncService(st, hr, acc, log)
 	if err != nil {
@@ -73,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Schedule: sched, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, Schedule: sched, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}

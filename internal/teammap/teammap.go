@@ -325,6 +325,39 @@ func (s *Service) create(ctx context.Context, a roster.Actor, source string, row
 // unit is mapped exactly the mapped team; memberships added by hand stay.
 // It returns how many users' memberships changed.
 func (s *Service) reassign(ctx context.Context, tx *store.Store, orgID int64, source string, now time.Time) (int, error) {
+	return reassign(ctx, tx, orgID, source, nil, now)
+}
+
+// ReassignUsers applies the current mapping (of the organisation's team
+// source) to the given linked users only, inside tx: their Personio-sourced
+// memberships become exactly the mapped team; manual memberships stay. Users
+// whose unit is unmapped are left as they are. It returns how many changed.
+func ReassignUsers(ctx context.Context, tx *store.Store, orgID int64, userIDs []int64, now time.Time) (int, error) {
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	settings, err := tx.SyncSettings(ctx, orgID)
+	if err != nil {
+		return 0, fmt.Errorf("load sync settings: %w", err)
+	}
+	only := make(map[int64]bool, len(userIDs))
+	for _, id := range userIDs {
+		only[id] = true
+	}
+	return reassign(ctx, tx, orgID, Source(settings), only, now)
+}
+
+// Source is the mapping source of the settings: team or department.
+func Source(settings *store.SyncSettings) string {
+	if settings.TeamSource == store.TeamSourceDepartment {
+		return store.TeamSourceDepartment
+	}
+	return store.TeamSourceTeam
+}
+
+// reassign does the work for every linked user, or only those in only when
+// it is not nil.
+func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, only map[int64]bool, now time.Time) (int, error) {
 	mappings, err := tx.TeamMappings(ctx, orgID, source)
 	if err != nil {
 		return 0, err
@@ -351,6 +384,9 @@ func (s *Service) reassign(ctx context.Context, tx *store.Store, orgID int64, so
 	var add []store.TeamMember
 	moved := 0
 	for _, l := range linked {
+		if only != nil && !only[l.UserID] {
+			continue
+		}
 		teamID, ok := target[store.HRUnitKey(l.UnitID, l.Name)]
 		if !ok {
 			continue

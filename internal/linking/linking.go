@@ -1,0 +1,321 @@
+// Package linking holds the "Link existing employees" use cases: matching
+// Roster users that are not linked yet to Personio employees by email, and
+// linking them (applying the employee's name, title and mapped team).
+package linking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/roster"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/teammap"
+)
+
+// MaxSearch is the most employees SearchEmployees returns.
+const MaxSearch = 20
+
+// Service runs the linking use cases.
+type Service struct {
+	store *store.Store
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// New builds the service.
+func New(st *store.Store, now func() time.Time, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: st, now: now, log: log}
+}
+
+func requireAdmin(a roster.Actor) error {
+	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
+		return roster.ErrForbidden
+	}
+	return nil
+}
+
+// normEmail lower-cases and trims an email, as the mirror stores it.
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Change is one field a link will change: Old → New.
+type Change struct {
+	Old, New string
+}
+
+// Changed reports a value that differs.
+func (c Change) Changed() bool { return c.Old != c.New }
+
+// Preview is what linking a user to an employee changes.
+type Preview struct {
+	Name     Change
+	JobTitle Change
+	// Team is the Roster team the employee's Personio unit maps to; "" when
+	// the unit is not mapped (or the employee has none).
+	Team     string
+	Unit     string // the employee's Personio team or department
+	Unmapped bool
+}
+
+// Match is a user with exactly one matching employee.
+type Match struct {
+	User     store.User
+	Employee store.HREmployee
+	Preview  Preview
+}
+
+// Ambiguous is a user whose email several employees share.
+type Ambiguous struct {
+	User      store.User
+	Employees []store.HREmployee
+}
+
+// Result groups the organisation's unlinked users.
+type Result struct {
+	Matches   []Match
+	Ambiguous []Ambiguous
+	NoMatch   []store.User
+}
+
+// mapping resolves an employee's Roster team through the current mapping.
+type mapping struct {
+	source string
+	teams  map[string]int64 // personio key → team id
+	names  map[int64]string // team id → name
+}
+
+func loadMapping(ctx context.Context, st *store.Store, orgID int64) (*mapping, error) {
+	settings, err := st.SyncSettings(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("load sync settings: %w", err)
+	}
+	m := &mapping{source: teammap.Source(settings), teams: map[string]int64{}, names: map[int64]string{}}
+	ms, err := st.TeamMappings(ctx, orgID, m.source)
+	if err != nil {
+		return nil, err
+	}
+	for _, tm := range ms {
+		m.teams[tm.PersonioKey] = tm.TeamID
+	}
+	ts, err := st.ListTeams(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	for _, t := range ts {
+		m.names[t.ID] = t.Name
+	}
+	return m, nil
+}
+
+func (m *mapping) preview(u *store.User, e *store.HREmployee) Preview {
+	p := Preview{
+		Name:     Change{Old: u.Name, New: employeeName(e)},
+		JobTitle: Change{Old: u.JobTitle, New: e.Position},
+	}
+	id, name := e.TeamID, e.TeamName
+	if m.source == store.TeamSourceDepartment {
+		id, name = e.DepartmentID, e.DepartmentName
+	}
+	p.Unit = name
+	if name == "" && id == 0 {
+		p.Unmapped = true
+		return p
+	}
+	teamID, ok := m.teams[store.HRUnitKey(id, name)]
+	if !ok {
+		p.Unmapped = true
+		return p
+	}
+	p.Team = m.names[teamID]
+	return p
+}
+
+// employeeName is the user name a link applies: first and last name.
+func employeeName(e *store.HREmployee) string {
+	n := strings.TrimSpace(strings.TrimSpace(e.FirstName) + " " + strings.TrimSpace(e.LastName))
+	if n == "" {
+		n = e.DisplayName()
+	}
+	return n
+}
+
+// Candidates matches every unlinked, not deactivated user of the
+// organisation to the live, unlinked employees with the same email.
+func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	users, err := s.store.UnlinkedUsers(ctx, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	emails := make([]string, 0, len(users))
+	for _, u := range users {
+		if e := normEmail(u.Email); e != "" {
+			emails = append(emails, e)
+		}
+	}
+	slices.Sort(emails)
+	emails = slices.Compact(emails)
+	emps, err := s.store.UnlinkedHREmployeesByEmail(ctx, a.OrgID, emails)
+	if err != nil {
+		return nil, err
+	}
+	byEmail := map[string][]store.HREmployee{}
+	for _, e := range emps {
+		k := normEmail(e.Email)
+		byEmail[k] = append(byEmail[k], e)
+	}
+	m, err := loadMapping(ctx, s.store, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	for _, u := range users {
+		es := byEmail[normEmail(u.Email)]
+		switch {
+		case normEmail(u.Email) == "" || len(es) == 0:
+			res.NoMatch = append(res.NoMatch, u)
+		case len(es) == 1:
+			res.Matches = append(res.Matches, Match{User: u, Employee: es[0], Preview: m.preview(&u, &es[0])})
+		default:
+			res.Ambiguous = append(res.Ambiguous, Ambiguous{User: u, Employees: es})
+		}
+	}
+	return res, nil
+}
+
+// SearchEmployees returns up to MaxSearch live, unlinked employees whose
+// name or email contains q (all of them, by name, when q is empty).
+func (s *Service) SearchEmployees(ctx context.Context, a roster.Actor, q string) ([]store.HREmployee, error) {
+	return s.UnlinkedEmployees(ctx, a, q, MaxSearch)
+}
+
+// UnlinkedEmployees is SearchEmployees with a chosen limit (the plain-form
+// fallback lists more).
+func (s *Service) UnlinkedEmployees(ctx context.Context, a roster.Actor, q string, limit int) ([]store.HREmployee, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	f := false
+	es, _, err := s.store.ListHREmployees(ctx, a.OrgID, store.HREmployeeFilter{Query: strings.ToLower(strings.TrimSpace(q)), Linked: &f, Limit: limit})
+	return es, err
+}
+
+// Pair links one user to one Personio employee.
+type Pair struct {
+	UserID     int64
+	PersonioID int64
+}
+
+// Link links every pair in one transaction, applying the preview of each
+// (name, job title, mapped team as a Personio membership; manual
+// memberships stay). Any invalid pair fails the whole call with a
+// validation error, field "user_<id>", and nothing changes.
+func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, error) {
+	if err := requireAdmin(a); err != nil {
+		return 0, err
+	}
+	if len(pairs) == 0 {
+		return 0, nil
+	}
+	now := s.now().UTC()
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		m, err := loadMapping(ctx, tx, a.OrgID)
+		if err != nil {
+			return err
+		}
+		p := roster.Problems{}
+		seenUser, seenEmp := map[int64]bool{}, map[int64]bool{}
+		type item struct {
+			u *store.User
+			e *store.HREmployee
+		}
+		items := make([]item, 0, len(pairs))
+		for _, pr := range pairs {
+			field := fmt.Sprintf("user_%d", pr.UserID)
+			u, err := tx.User(ctx, a.OrgID, pr.UserID)
+			switch {
+			case errors.Is(err, roster.ErrNotFound):
+				p.Add(field, fmt.Sprintf("User %d is not a user of your organisation.", pr.UserID))
+				continue
+			case err != nil:
+				return err
+			case u.PersonioID != nil:
+				p.Add(field, fmt.Sprintf("%s is already linked to a Personio employee.", u.Name))
+				continue
+			case u.Status == store.StatusDeactivated:
+				p.Add(field, fmt.Sprintf("%s is deactivated.", u.Name))
+				continue
+			case seenUser[u.ID]:
+				p.Add(field, fmt.Sprintf("%s was chosen twice.", u.Name))
+				continue
+			}
+			seenUser[u.ID] = true
+			e, err := tx.HREmployee(ctx, a.OrgID, pr.PersonioID)
+			switch {
+			case errors.Is(err, roster.ErrNotFound):
+				p.Add(field, fmt.Sprintf("Personio employee %d is not in the synced data.", pr.PersonioID))
+				continue
+			case err != nil:
+				return err
+			case e.Removed():
+				p.Add(field, fmt.Sprintf("%s was removed from Personio.", e.DisplayName()))
+				continue
+			case seenEmp[e.PersonioID]:
+				p.Add(field, fmt.Sprintf("%s was chosen for two users.", e.DisplayName()))
+				continue
+			}
+			linked, err := tx.LinkedUsers(ctx, a.OrgID, []int64{e.PersonioID})
+			if err != nil {
+				return err
+			}
+			if other, ok := linked[e.PersonioID]; ok {
+				p.Add(field, fmt.Sprintf("%s is already linked to %s.", e.DisplayName(), other.Name))
+				continue
+			}
+			seenEmp[e.PersonioID] = true
+			items = append(items, item{u: u, e: e})
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(items))
+		for _, it := range items {
+			pv := m.preview(it.u, it.e)
+			fields := map[string]any{"personio_id": it.e.PersonioID, "name": pv.Name.New, "job_title": pv.JobTitle.New}
+			if pv.Name.New == "" {
+				delete(fields, "name")
+			}
+			if err := tx.UpdateUserFields(ctx, a.OrgID, it.u.ID, fields); err != nil {
+				return fmt.Errorf("link user %d: %w", it.u.ID, err)
+			}
+			team := pv.Team
+			if pv.Unmapped {
+				team = "unmapped"
+			}
+			details := fmt.Sprintf("Personio employee %d; name %q → %q; job title %q → %q; team %s",
+				it.e.PersonioID, pv.Name.Old, pv.Name.New, pv.JobTitle.Old, pv.JobTitle.New, team)
+			if err := tx.AddAudit(ctx, store.NewAuditEvent(a, "user.linked", "user", it.u.ID, it.u.Email, details, now)); err != nil {
+				return err
+			}
+			ids = append(ids, it.u.ID)
+		}
+		_, err = teammap.ReassignUsers(ctx, tx, a.OrgID, ids, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(pairs), nil
+}
