@@ -71,4 +71,6 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	bt.Screenshot(ctx, t, "18-map-teams")
 	must("create all unmapped", chromedp.Click(css(id("create-all-unmapped"))), chromedp.WaitNotPresent(css(id("unmapped"))))
 	bt.Screenshot(ctx, t, "19-map-teams-mapped")
+	must("link users", chromedp.Navigate(base+"/settings/hr/link"), chromedp.WaitVisible(css(id("tab-link-users"))))
+	bt.Screenshot(ctx, t, "20-link-users")
 }
