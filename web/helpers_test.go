@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
@@ -61,7 +62,7 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hrinvite.New(st, acc, nil, nil), Mailbox: mb})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
@@ -51,6 +52,7 @@ type Deps struct {
 	Sync       *hrsync.Service
 	TeamMap    *teammap.Service
 	Linking    *linking.Service
+	HRInvite   *hrinvite.Service
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/jobs"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tms := teams.New(st, time.Now, log)
 	tmap := teammap.New(st, time.Now, log)
 	lnk := linking.New(st, time.Now, log)
+	hri := hrinvite.New(st, acc, time.Now, log)
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
 	syncer, err := newSyncService(st, hr, acc, log)
 	if err != nil {
@@ -75,7 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, Schedule: sched, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri, Schedule: sched, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}

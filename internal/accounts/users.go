@@ -608,3 +608,48 @@ func (s *Service) EmailUser(ctx context.Context, orgID, userID int64, subject, t
 	}
 	return s.mailer.Send(ctx, rmail.Message{To: u.Email, Subject: subject, Text: "Hello " + u.Name + ",\n\n" + text + "\n\n" + s.baseURL + path + "\n", Link: s.baseURL + path})
 }
+
+// InviteeInput is a Personio employee to invite as a user linked to them.
+type InviteeInput struct {
+	Email, Name, JobTitle string
+	PersonioID            int64
+}
+
+// InviteEmployees creates, inside tx, one invited member per input, linked
+// to its Personio employee, each with a one-time link valid 7 days, and
+// audits "user.invited". The caller validates the inputs and runs send
+// once tx has committed: it emails the invitations.
+func (s *Service) InviteEmployees(ctx context.Context, tx *store.Store, a roster.Actor, in []InviteeInput) (users []store.User, send func(), err error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, nil, err
+	}
+	now := s.now().UTC()
+	raws := make([]string, 0, len(in))
+	for _, e := range in {
+		pid := e.PersonioID
+		u := store.User{OrgID: a.OrgID, Email: NormalizeEmail(e.Email), Name: strings.TrimSpace(e.Name), JobTitle: strings.TrimSpace(e.JobTitle),
+			Role: store.RoleMember, Status: store.StatusInvited, PersonioID: &pid, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateUser(ctx, &u); err != nil {
+			if errors.Is(err, roster.ErrConflict) {
+				return nil, nil, &roster.ValidationError{Fields: map[string]string{"": fmt.Sprintf("%s is already a user or linked to one.", u.Email)}}
+			}
+			return nil, nil, err
+		}
+		raw, err := s.newInvitation(ctx, tx, a, u.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		details := fmt.Sprintf("role %s; from Personio employee %d", u.Role, pid)
+		if err := s.audit(ctx, tx, a, "user.invited", "user", u.ID, u.Email, details); err != nil {
+			return nil, nil, err
+		}
+		users = append(users, u)
+		raws = append(raws, raw)
+	}
+	send = func() {
+		for i := range users {
+			s.sendInvitation(ctx, a, &users[i], raws[i])
+		}
+	}
+	return users, send, nil
+}
