@@ -73,4 +73,6 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	bt.Screenshot(ctx, t, "19-map-teams-mapped")
 	must("link users", chromedp.Navigate(base+"/settings/hr/link"), chromedp.WaitVisible(css(id("tab-link-users"))))
 	bt.Screenshot(ctx, t, "20-link-users")
+	must("invite via HR", chromedp.Navigate(base+"/users/invite-hr"), chromedp.WaitVisible(css(id("invite-hr-form"))))
+	bt.Screenshot(ctx, t, "21-invite-via-hr")
 }
