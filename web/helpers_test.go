@@ -16,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/personio"
@@ -56,7 +57,8 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 		t.Fatal(err)
 	}
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Limits: personio.NoLimits(), SandboxURL: opt.sandboxURL})
-	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil)})
+	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil),
+		AfterRun: lifecycle.New(st, nil, nil).AfterRun})
 	if err != nil {
 		t.Fatal(err)
 	}

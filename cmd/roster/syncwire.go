@@ -9,13 +9,15 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/store"
 )
 
 // newSyncService builds the employee sync engine on top of the HR connection.
 func newSyncService(st *store.Store, hr *hrconnect.Service, acc *accounts.Service, log *slog.Logger) (*hrsync.Service, error) {
 	return hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, Logger: log.With("component", "hrsync"),
-		OnFinish: hrconnect.FirstImportNotifier(acc, log)})
+		OnFinish: hrconnect.FirstImportNotifier(acc, log),
+		AfterRun: lifecycle.New(st, nil, log.With("component", "lifecycle")).AfterRun})
 }
 
 // scheduledSync adapts the sync engine to the scheduler.

@@ -226,7 +226,15 @@ func (rs *runState) sync(ctx context.Context) error {
 	if err := rs.progress(ctx, PhaseChecks); err != nil {
 		return err
 	}
-	return rs.check(ctx)
+	if err := rs.check(ctx); err != nil {
+		return err
+	}
+	if s.afterRun != nil {
+		if err := s.afterRun(ctx, rs.run); err != nil {
+			return fmt.Errorf("apply changes to linked users: %w", err)
+		}
+	}
+	return nil
 }
 
 // fetch streams the pages into applyPage on a second goroutine, so that the

@@ -56,6 +56,11 @@ type Options struct {
 	// finished (succeeded or failed), e.g. to email the admin who started a
 	// first import. It runs on the run's goroutine.
 	OnFinish func(ctx context.Context, run *store.SyncRun)
+	// AfterRun, if set, is called at the end of every run that synced the
+	// employees successfully, while the run still holds its lease, e.g. to
+	// apply the changed employees to their linked users. Its error fails the
+	// run.
+	AfterRun func(ctx context.Context, run *store.SyncRun) error
 }
 
 // Request asks for a sync.
@@ -108,6 +113,7 @@ type Service struct {
 	ttl       time.Duration
 	holder    string
 	onFinish  func(context.Context, *store.SyncRun)
+	afterRun  func(context.Context, *store.SyncRun) error
 
 	// base is the parent of asynchronous runs; Shutdown cancels it.
 	base   context.Context
@@ -142,7 +148,7 @@ func New(opts Options) (*Service, error) {
 	base, cancel := context.WithCancelCause(context.Background())
 	return &Service{
 		st: opts.Store, providers: opts.Providers, now: opts.Now, log: opts.Logger, ttl: opts.LeaseTTL,
-		holder: opts.Holder, onFinish: opts.OnFinish, base: base, cancel: cancel,
+		holder: opts.Holder, onFinish: opts.OnFinish, afterRun: opts.AfterRun, base: base, cancel: cancel,
 	}, nil
 }
 

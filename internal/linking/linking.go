@@ -119,7 +119,7 @@ func loadMapping(ctx context.Context, st *store.Store, orgID int64) (*mapping, e
 
 func (m *mapping) preview(u *store.User, e *store.HREmployee) Preview {
 	p := Preview{
-		Name:     Change{Old: u.Name, New: employeeName(e)},
+		Name:     Change{Old: u.Name, New: EmployeeName(e)},
 		JobTitle: Change{Old: u.JobTitle, New: e.Position},
 	}
 	id, name := e.TeamID, e.TeamName
@@ -140,8 +140,8 @@ func (m *mapping) preview(u *store.User, e *store.HREmployee) Preview {
 	return p
 }
 
-// employeeName is the user name a link applies: first and last name.
-func employeeName(e *store.HREmployee) string {
+// EmployeeName is the user name a link (and a later sync) applies: first and last name.
+func EmployeeName(e *store.HREmployee) string {
 	n := strings.TrimSpace(strings.TrimSpace(e.FirstName) + " " + strings.TrimSpace(e.LastName))
 	if n == "" {
 		n = e.DisplayName()
