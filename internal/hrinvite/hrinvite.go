@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/teammap"
@@ -224,7 +225,7 @@ func (s *Service) Invite(ctx context.Context, a roster.Actor, personioIDs []int6
 				continue
 			}
 			seenEmail[email] = e.DisplayName()
-			in = append(in, accounts.InviteeInput{Email: email, Name: employeeName(&e), JobTitle: e.Position, PersonioID: e.PersonioID})
+			in = append(in, accounts.InviteeInput{Email: email, Name: linking.EmployeeName(&e), JobTitle: e.Position, PersonioID: e.PersonioID})
 		}
 		if err := p.Err(); err != nil {
 			return err
@@ -276,15 +277,6 @@ func ineligible(e *store.HREmployee, today string, linked map[int64]store.User, 
 		return fmt.Sprintf("%s shares the email %s with %s; invite only one.", name, email, other)
 	}
 	return ""
-}
-
-// employeeName is the user name an invitation uses: first and last name.
-func employeeName(e *store.HREmployee) string {
-	n := strings.TrimSpace(strings.TrimSpace(e.FirstName) + " " + strings.TrimSpace(e.LastName))
-	if n == "" {
-		n = e.DisplayName()
-	}
-	return n
 }
 
 // InviteAllMatching invites every employee matching f that can be invited
