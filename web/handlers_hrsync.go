@@ -232,12 +232,20 @@ func (s *Server) hrEmployees(c echo.Context) error {
 		Teams: facetOptions(res.Facets.Teams, f.Team, "All teams"), Departments: facetOptions(res.Facets.Departments, f.Department, "All departments"),
 		CostCenters: facetOptions(res.Facets.CostCenters, f.CostCenter, "All cost centers"), Offices: facetOptions(res.Facets.Offices, f.Office, "All offices"),
 		Pager: views.Pager{Page: res.Page, Pages: res.Pages(), Total: res.Total, Base: base, Path: "/settings/hr/employees"}, ExportQuery: base.Encode()}
+	ids := make([]int64, len(res.Employees))
+	for i, e := range res.Employees {
+		ids[i] = e.PersonioID
+	}
+	excluded, err := s.HRInvite.Excluded(c.Request().Context(), actor(c), ids)
+	if err != nil {
+		return err
+	}
 	for _, e := range res.Employees {
 		u := res.Linked[e.PersonioID]
 		v.Rows = append(v.Rows, views.HREmployeeRow{LinkedUser: u.Name, LinkedUserID: u.ID, PersonioID: e.PersonioID, Name: strings.TrimSpace(e.FirstName + " " + e.LastName), Email: e.Email,
 			Status: e.Status, Position: e.Position, Team: e.TeamName, Department: e.DepartmentName, Office: e.OfficeName,
 			CostCenters: strings.Trim(strings.ReplaceAll(e.CostCenterNames, "|", ", "), ", "), HireDate: e.HireDate, LastDay: e.LastWorkingDay,
-			InScope: e.InScope, ScopeReason: e.ScopeReason, Removed: e.RemovedAt != nil, Warnings: warningTexts(e.Warnings, e.CheckWarnings)})
+			InScope: e.InScope, ScopeReason: e.ScopeReason, Removed: e.RemovedAt != nil, Excluded: excluded[e.PersonioID], Warnings: warningTexts(e.Warnings, e.CheckWarnings)})
 	}
 	return render(c, http.StatusOK, views.HREmployeesPage(v), views.HREmployeesTable(v))
 }
@@ -256,4 +264,48 @@ func (s *Server) hrEmployeesExport(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="hr-employees-%s.%s"`, s.Now().Format("2006-01-02"), format))
 	c.Response().WriteHeader(http.StatusOK)
 	return s.Sync.Export(c.Request().Context(), actor(c).OrgID, f, format, c.Response())
+}
+
+// hrEmployeesBack is the HR employees page with the filter the exclude or
+// include form carried in its "back" field.
+func hrEmployeesBack(c echo.Context) string {
+	q, err := url.ParseQuery(c.FormValue("back"))
+	if err != nil || len(q) == 0 {
+		return "/settings/hr/employees"
+	}
+	return "/settings/hr/employees?" + q.Encode()
+}
+
+func (s *Server) hrEmployeeExclude(c echo.Context) error {
+	id, err := paramID(c, "personioID")
+	if err != nil {
+		return err
+	}
+	e, changed, err := s.HRInvite.Exclude(c.Request().Context(), actor(c), id, c.FormValue("reason"))
+	if err != nil {
+		return err
+	}
+	if changed {
+		s.flash(c, "success", e.DisplayName()+" is excluded from the sync.")
+	} else {
+		s.flash(c, "info", e.DisplayName()+" was already excluded from the sync.")
+	}
+	return redirect(c, hrEmployeesBack(c))
+}
+
+func (s *Server) hrEmployeeInclude(c echo.Context) error {
+	id, err := paramID(c, "personioID")
+	if err != nil {
+		return err
+	}
+	e, changed, err := s.HRInvite.Include(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	if changed {
+		s.flash(c, "success", e.DisplayName()+" is included in the sync again.")
+	} else {
+		s.flash(c, "info", e.DisplayName()+" was not excluded from the sync.")
+	}
+	return redirect(c, hrEmployeesBack(c))
 }

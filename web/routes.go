@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	adm.GET("/settings/hr/api-log", s.apiLog)
 	adm.GET("/settings/hr/employees", s.hrEmployees)
 	adm.GET("/settings/hr/employees/export", s.hrEmployeesExport)
+	adm.POST("/settings/hr/employees/:personioID/exclude", s.hrEmployeeExclude)
+	adm.POST("/settings/hr/employees/:personioID/include", s.hrEmployeeInclude)
 	adm.GET("/settings/hr/teams", s.teamMap)
 	adm.POST("/settings/hr/teams", s.teamMapSave)
 	adm.POST("/settings/hr/teams/create", s.teamMapCreate)

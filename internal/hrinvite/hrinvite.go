@@ -199,6 +199,10 @@ func (s *Service) Invite(ctx context.Context, a roster.Actor, personioIDs []int6
 		if err != nil {
 			return err
 		}
+		excluded, err := tx.ExcludedHREmployees(ctx, a.OrgID, ids)
+		if err != nil {
+			return err
+		}
 		emails := make([]string, 0, len(emps))
 		for _, e := range emps {
 			if e.Email != "" {
@@ -217,6 +221,10 @@ func (s *Service) Invite(ctx context.Context, a roster.Actor, personioIDs []int6
 			e, ok := emps[id]
 			if !ok {
 				p.Add(field, fmt.Sprintf("Personio employee %d is not in the synced data.", id))
+				continue
+			}
+			if excluded[id] {
+				p.Add(field, fmt.Sprintf("%s is excluded from the sync.", e.DisplayName()))
 				continue
 			}
 			email := strings.ToLower(strings.TrimSpace(e.Email))

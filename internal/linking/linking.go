@@ -195,7 +195,7 @@ func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, erro
 	return res, nil
 }
 
-// SearchEmployees returns up to MaxSearch live, unlinked employees whose
+// SearchEmployees returns up to MaxSearch live, unlinked, not excluded employees whose
 // name or email contains q (all of them, by name, when q is empty).
 func (s *Service) SearchEmployees(ctx context.Context, a roster.Actor, q string) ([]store.HREmployee, error) {
 	return s.UnlinkedEmployees(ctx, a, q, MaxSearch)
@@ -208,7 +208,7 @@ func (s *Service) UnlinkedEmployees(ctx context.Context, a roster.Actor, q strin
 		return nil, err
 	}
 	f := false
-	es, _, err := s.store.ListHREmployees(ctx, a.OrgID, store.HREmployeeFilter{Query: strings.ToLower(strings.TrimSpace(q)), Linked: &f, Limit: limit})
+	es, _, err := s.store.ListHREmployees(ctx, a.OrgID, store.HREmployeeFilter{Query: strings.ToLower(strings.TrimSpace(q)), Linked: &f, Excluded: &f, Limit: limit})
 	return es, err
 }
 
@@ -274,6 +274,14 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 				continue
 			case seenEmp[e.PersonioID]:
 				p.Add(field, fmt.Sprintf("%s was chosen for two users.", e.DisplayName()))
+				continue
+			}
+			excluded, err := tx.ExcludedHREmployees(ctx, a.OrgID, []int64{e.PersonioID})
+			if err != nil {
+				return err
+			}
+			if excluded[e.PersonioID] {
+				p.Add(field, fmt.Sprintf("%s is excluded from the sync.", e.DisplayName()))
 				continue
 			}
 			linked, err := tx.LinkedUsers(ctx, a.OrgID, []int64{e.PersonioID})

@@ -13,12 +13,13 @@ const HRStatusInactive = "inactive"
 
 // invitable narrows an employee query to those an admin may invite on the
 // day today ("YYYY-MM-DD"): live, inside the sync filters, not inactive,
-// neither terminated nor past their last working day, not linked to a user
-// and whose email no user of the organisation has.
+// neither terminated nor past their last working day, not excluded from the
+// sync, not linked to a user and whose email no user of the organisation has.
 func invitable(q *gorm.DB, today string) *gorm.DB {
 	return q.Where("removed_at IS NULL AND in_scope = ? AND status <> ?", true, HRStatusInactive).
 		Where("(termination_date IS NULL OR termination_date = '' OR termination_date >= ?)", today).
 		Where("(last_working_day IS NULL OR last_working_day = '' OR last_working_day >= ?)", today).
+		Where(notExcludedSQL("hr_employees")).
 		Where("NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = hr_employees.org_id AND " +
 			"(u.personio_id = hr_employees.personio_id OR (hr_employees.email <> '' AND LOWER(TRIM(u.email)) = hr_employees.email)))")
 }

@@ -418,6 +418,9 @@ type HREmployeeFilter struct {
 	// Linked, when set, selects employees with (true) or without (false) a
 	// Roster user linked to them.
 	Linked *bool
+	// Excluded, when set, selects employees an admin excluded from the
+	// sync (true) or not (false).
+	Excluded *bool
 	// IncludeRemoved also returns employees that disappeared from the HR
 	// system.
 	IncludeRemoved bool
@@ -460,6 +463,13 @@ func (s *Store) hrEmployeeQuery(ctx context.Context, orgID int64, f HREmployeeFi
 			q = q.Where(linked)
 		} else {
 			q = q.Where("NOT " + linked)
+		}
+	}
+	if f.Excluded != nil {
+		if *f.Excluded {
+			q = q.Where("NOT " + notExcludedSQL("hr_employees"))
+		} else {
+			q = q.Where(notExcludedSQL("hr_employees"))
 		}
 	}
 	return q

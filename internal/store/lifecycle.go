@@ -15,8 +15,9 @@ type LinkedEmployee struct {
 }
 
 // ChangedLinkedEmployees lists, by user id after afterUserID and at most
-// limit of them, the live, in-scope employees last changed by the run whose
-// linked user is not deactivated, each with that user.
+// limit of them, the live, in-scope employees last changed by the run that
+// are not excluded from the sync and whose linked user is not deactivated,
+// each with that user.
 func (s *Store) ChangedLinkedEmployees(ctx context.Context, orgID, runID, afterUserID int64, limit int) ([]LinkedEmployee, error) {
 	var out []LinkedEmployee
 	err := s.ctx(ctx).Table("hr_employees e").
@@ -24,6 +25,7 @@ func (s *Store) ChangedLinkedEmployees(ctx context.Context, orgID, runID, afterU
 		Joins("JOIN users u ON u.org_id = e.org_id AND u.personio_id = e.personio_id").
 		Where("e.org_id = ? AND e.last_run_id = ? AND e.removed_at IS NULL AND e.in_scope = ? AND u.status <> ? AND u.id > ?",
 			orgID, runID, true, StatusDeactivated, afterUserID).
+		Where(notExcludedSQL("e")).
 		Order("u.id").Limit(limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list changed linked employees: %w", err)

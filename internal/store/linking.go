@@ -18,14 +18,15 @@ func (s *Store) UnlinkedUsers(ctx context.Context, orgID int64) ([]User, error) 
 }
 
 // UnlinkedHREmployeesByEmail lists the live employees of the organisation
-// that no user is linked to and whose (normalised) email is one of emails.
+// that no user is linked to, not excluded from the sync, and whose
+// (normalised) email is one of emails.
 func (s *Store) UnlinkedHREmployeesByEmail(ctx context.Context, orgID int64, emails []string) ([]HREmployee, error) {
 	var out []HREmployee
 	f := false
 	for start := 0; start < len(emails); start += 500 {
 		end := min(start+500, len(emails))
 		var es []HREmployee
-		err := s.hrEmployeeQuery(ctx, orgID, HREmployeeFilter{Linked: &f}).
+		err := s.hrEmployeeQuery(ctx, orgID, HREmployeeFilter{Linked: &f, Excluded: &f}).
 			Where("email IN ?", emails[start:end]).Order("email, last_name, first_name, personio_id").Find(&es).Error
 		if err != nil {
 			return nil, fmt.Errorf("list employees by email: %w", err)
