@@ -40,13 +40,6 @@ type UserPage struct {
 	Pages int
 }
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // ListUsers returns one page of users with their teams.
 func (s *Service) ListUsers(ctx context.Context, a roster.Actor, f store.UserFilter, page int) (*UserPage, error) {
 	if page < 1 {
@@ -131,7 +124,7 @@ func (s *Service) checkTeams(ctx context.Context, orgID int64, ids []int64) erro
 
 // Invite creates an invited user and emails a one-time link valid 7 days.
 func (s *Service) Invite(ctx context.Context, a roster.Actor, in InviteInput) (*store.User, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	in.Email = NormalizeEmail(in.Email)
@@ -223,7 +216,7 @@ func (s *Service) sendInvitation(ctx context.Context, a roster.Actor, u *store.U
 
 // ResendInvitation issues a new link (the old one stops working).
 func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, userID int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	u, err := s.store.User(ctx, a.OrgID, userID)
@@ -250,7 +243,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, userID i
 
 // RevokeInvitation withdraws an open invitation and removes the invited user.
 func (s *Service) RevokeInvitation(ctx context.Context, a roster.Actor, userID int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	u, err := s.store.User(ctx, a.OrgID, userID)
@@ -341,7 +334,7 @@ type UpdateInput struct {
 
 // UpdateUser changes name, title, role and teams.
 func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in UpdateInput) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	u, err := s.store.User(ctx, a.OrgID, id)
@@ -398,7 +391,7 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in U
 
 // Deactivate locks a user out (data kept) and ends their sessions at once.
 func (s *Service) Deactivate(ctx context.Context, a roster.Actor, id int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	u, err := s.store.User(ctx, a.OrgID, id)
@@ -431,7 +424,7 @@ func (s *Service) Deactivate(ctx context.Context, a roster.Actor, id int64) erro
 
 // Reactivate restores a deactivated user (active when a password exists, else invited).
 func (s *Service) Reactivate(ctx context.Context, a roster.Actor, id int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	u, err := s.store.User(ctx, a.OrgID, id)
@@ -481,7 +474,7 @@ type exportRow struct {
 
 // ExportUsers writes the users matching f as CSV or JSON, streaming in batches.
 func (s *Service) ExportUsers(ctx context.Context, a roster.Actor, f store.UserFilter, format string, w io.Writer) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	if !slices.Contains(ExportFormats, format) {
@@ -581,7 +574,7 @@ func (s *Service) ActiveUsers(ctx context.Context, a roster.Actor) ([]store.User
 
 // Audit lists the organisation's audit events (admins only).
 func (s *Service) Audit(ctx context.Context, a roster.Actor, f store.AuditFilter) ([]store.AuditEvent, int64, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, 0, err
 	}
 	return s.store.ListAudit(ctx, a.OrgID, f)
@@ -589,7 +582,7 @@ func (s *Service) Audit(ctx context.Context, a roster.Actor, f store.AuditFilter
 
 // AuditActions lists the recorded actions (filter options).
 func (s *Service) AuditActions(ctx context.Context, a roster.Actor) ([]string, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	return s.store.AuditActions(ctx, a.OrgID)
@@ -620,7 +613,7 @@ type InviteeInput struct {
 // audits "user.invited". The caller validates the inputs and runs send
 // once tx has committed: it emails the invitations.
 func (s *Service) InviteEmployees(ctx context.Context, tx *store.Store, a roster.Actor, in []InviteeInput) (users []store.User, send func(), err error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, nil, err
 	}
 	now := s.now().UTC()

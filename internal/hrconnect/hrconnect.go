@@ -117,13 +117,6 @@ type CheckResult struct {
 
 var upperSnake = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // normalise validates the form; the stored secret fills an empty one.
 func (s *Service) normalise(ctx context.Context, a roster.Actor, c *Credentials) error {
 	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
@@ -182,7 +175,7 @@ func (s *Service) client(c Credentials, onCall func(hris.CallInfo), forCheck boo
 
 // Check authenticates live and reads the readable attributes. Nothing is saved.
 func (s *Service) Check(ctx context.Context, a roster.Actor, c Credentials) (*CheckResult, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	if err := s.normalise(ctx, a, &c); err != nil {
@@ -255,7 +248,7 @@ func checkError(err error) error {
 // Connect checks the credentials live and, only when the check passes, stores
 // them (secret encrypted) and records who connected.
 func (s *Service) Connect(ctx context.Context, a roster.Actor, c Credentials) (*CheckResult, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	if err := s.normalise(ctx, a, &c); err != nil {
@@ -295,7 +288,7 @@ func (s *Service) Connect(ctx context.Context, a roster.Actor, c Credentials) (*
 
 // Disconnect stops syncing; every user and record is kept.
 func (s *Service) Disconnect(ctx context.Context, a roster.Actor) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	conn, err := s.store.HRConnection(ctx, a.OrgID)

@@ -41,7 +41,7 @@ func (s *Service) SettingsSaved(ctx context.Context, a roster.Actor) (bool, erro
 
 // SaveSettings validates and stores the employee sync settings.
 func (s *Service) SaveSettings(ctx context.Context, a roster.Actor, in SettingsInput) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	p := roster.Problems{}

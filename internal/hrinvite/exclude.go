@@ -29,7 +29,7 @@ func (s *Service) Include(ctx context.Context, a roster.Actor, personioID int64)
 }
 
 func (s *Service) setExcluded(ctx context.Context, a roster.Actor, personioID int64, exclude bool, reason string) (*store.HREmployee, bool, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, false, err
 	}
 	now := s.now().UTC()
@@ -73,7 +73,7 @@ func (s *Service) setExcluded(ctx context.Context, a roster.Actor, personioID in
 // Excluded returns which of the given personio ids of the organisation are
 // excluded from the sync.
 func (s *Service) Excluded(ctx context.Context, a roster.Actor, personioIDs []int64) (map[int64]bool, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	return s.store.ExcludedHREmployees(ctx, a.OrgID, personioIDs)

@@ -40,13 +40,6 @@ func New(st *store.Store, acc *accounts.Service, now func() time.Time, log *slog
 	return &Service{store: st, accounts: acc, now: now, log: log}
 }
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // Filter narrows the list: Unit is a Personio team (or department, per the
 // team-source setting) name, CostCenter a cost-center name, Query a part of
 // the name or email.
@@ -142,7 +135,7 @@ func (s *Service) today(ctx context.Context, orgID int64) string {
 
 // List returns one page of the employees that can be invited.
 func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) (*Page, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	if page < 1 {
@@ -180,7 +173,7 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 // (field "employee_<id>") and nothing changes. It returns how many were
 // invited.
 func (s *Service) Invite(ctx context.Context, a roster.Actor, personioIDs []int64) (int, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(personioIDs)))
@@ -290,7 +283,7 @@ func ineligible(e *store.HREmployee, today string, linked map[int64]store.User, 
 // InviteAllMatching invites every employee matching f that can be invited
 // (those without an email, or sharing one, are left out), as Invite does.
 func (s *Service) InviteAllMatching(ctx context.Context, a roster.Actor, f Filter) (int, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
 	m, err := loadMapping(ctx, s.store, a.OrgID)

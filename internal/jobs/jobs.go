@@ -18,6 +18,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
 
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -85,7 +86,7 @@ func New(o Options) (*Scheduler, error) {
 	_, _ = rand.Read(b)
 	s := &Scheduler{opts: o, holder: hex.EncodeToString(b), plans: map[int64]plan{}, jobs: map[int64][]uuid.UUID{}}
 	sched, err := gocron.NewScheduler(gocron.WithClock(o.Clock), gocron.WithLogger(logAdapter{o.Logger}),
-		gocron.WithStopTimeout(30*time.Second), gocron.WithDistributedLocker(slotLocker{s}))
+		gocron.WithStopTimeout(30*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
@@ -96,7 +97,15 @@ func New(o Options) (*Scheduler, error) {
 // Start registers the housekeeping jobs and every organisation's syncs.
 func (s *Scheduler) Start(ctx context.Context) error {
 	if s.opts.Housekeeper != nil {
-		if _, err := s.sched.NewJob(gocron.CronJob("15 3 * * *", false), gocron.NewTask(func(ctx context.Context) {
+		const spec = "15 3 * * *"
+		cs, err := cron.ParseStandard(spec)
+		if err != nil {
+			return err
+		}
+		if _, err := s.sched.NewJob(gocron.CronJob(spec, false), gocron.NewTask(func(ctx context.Context) {
+			if !s.claim(ctx, "housekeeping", cs) {
+				return
+			}
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 			defer cancel()
 			if err := s.opts.Housekeeper.Prune(ctx, s.opts.Clock.Now()); err != nil {
@@ -110,7 +119,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		if err := s.Reconcile(ctx); err != nil {
 			s.opts.Logger.Error("reconcile schedules failed", "err", err)
 		}
-	}), gocron.WithName("reconcile-schedules"), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithDisabledDistributedJobLocker(true)); err != nil {
+	}), gocron.WithName("reconcile-schedules"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return err
 	}
 	if err := s.Reconcile(ctx); err != nil {
@@ -184,7 +193,14 @@ func (s *Scheduler) Replan(ctx context.Context, orgID int64) error {
 	var ids []uuid.UUID
 	for _, j := range []struct{ spec, mode string }{{p.full, ModeFull}, {p.partial, ModePartial}} {
 		mode := j.mode
+		cs, err := cron.ParseStandard(j.spec)
+		if err != nil {
+			return fmt.Errorf("schedule %q: %w", j.spec, err)
+		}
 		job, err := s.sched.NewJob(gocron.CronJob(j.spec, false), gocron.NewTask(func(ctx context.Context) {
+			if !s.claim(ctx, JobName(orgID, mode), cs) {
+				return
+			}
 			ctx, cancel := context.WithTimeout(ctx, s.opts.JobTimeout)
 			defer cancel()
 			if err := s.opts.Sync.RunScheduled(ctx, orgID, mode); err != nil {
@@ -269,29 +285,24 @@ func JobName(orgID int64, mode string) string { return fmt.Sprintf("%s-sync:org:
 
 func orgTag(orgID int64) string { return fmt.Sprintf("org:%d", orgID) }
 
-// slotLocker lets exactly one process run each scheduled slot of a job: the
-// slot is the firing time rounded to the minute, claimed with an insert that
-// only one process can win. The claim is never released, so a replica whose
-// clock is a few seconds late cannot run the same slot again.
-type slotLocker struct{ s *Scheduler }
-
-type noopLock struct{}
-
-func (noopLock) Unlock(context.Context) error { return nil }
-
-var errSlotTaken = errors.New("slot already run by another process")
-
-func (l slotLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
-	now := l.s.opts.Clock.Now()
-	slot := now.Add(30 * time.Second).Truncate(time.Minute)
-	won, err := l.s.opts.Store.ClaimJobSlot(ctx, key, slot, l.s.holder, now)
+// claim lets exactly one process run each scheduled slot of a job. The slot
+// is the schedule's activation this firing belongs to — the first activation
+// after now − 30 min, so a process that fires late (load, clock skew up to
+// half the shortest interval of one hour) still names the same slot — and it
+// is claimed with an insert only one process can win. The claim is never
+// released, so the slot cannot run twice.
+func (s *Scheduler) claim(ctx context.Context, job string, sched cron.Schedule) bool {
+	now := s.opts.Clock.Now()
+	slot := sched.Next(now.Add(-30 * time.Minute))
+	won, err := s.opts.Store.ClaimJobSlot(ctx, job, slot, s.holder, now)
 	if err != nil {
-		return nil, err
+		s.opts.Logger.Error("claim scheduled slot", "job", job, "err", err)
+		return false
 	}
 	if !won {
-		return nil, errSlotTaken
+		s.opts.Logger.Debug("slot already run by another process", "job", job, "slot", slot)
 	}
-	return noopLock{}, nil
+	return won
 }
 
 type logAdapter struct{ l *slog.Logger }

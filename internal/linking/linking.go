@@ -38,13 +38,6 @@ func New(st *store.Store, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{store: st, now: now, log: log}
 }
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // normEmail lower-cases and trims an email, as the mirror stores it.
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
@@ -152,7 +145,7 @@ func EmployeeName(e *store.HREmployee) string {
 // Candidates matches every unlinked, not deactivated user of the
 // organisation to the live, unlinked employees with the same email.
 func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	users, err := s.store.UnlinkedUsers(ctx, a.OrgID)
@@ -204,7 +197,7 @@ func (s *Service) SearchEmployees(ctx context.Context, a roster.Actor, q string)
 // UnlinkedEmployees is SearchEmployees with a chosen limit (the plain-form
 // fallback lists more).
 func (s *Service) UnlinkedEmployees(ctx context.Context, a roster.Actor, q string, limit int) ([]store.HREmployee, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	f := false
@@ -223,7 +216,7 @@ type Pair struct {
 // memberships stay). Any invalid pair fails the whole call with a
 // validation error, field "user_<id>", and nothing changes.
 func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
 	if len(pairs) == 0 {

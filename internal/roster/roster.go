@@ -23,6 +23,23 @@ type Actor struct {
 	Role   string
 }
 
+// Role names (the store keeps them as these strings).
+const (
+	RoleOwner = "owner"
+	RoleAdmin = "admin"
+)
+
+// IsAdmin reports an owner or admin.
+func (a Actor) IsAdmin() bool { return a.Role == RoleOwner || a.Role == RoleAdmin }
+
+// RequireAdmin returns ErrForbidden unless the actor is an owner or admin.
+func (a Actor) RequireAdmin() error {
+	if !a.IsAdmin() {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // ValidationError carries one message per form field ("" for the whole form).
 type ValidationError struct {
 	Fields map[string]string

@@ -1,11 +1,15 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/rosterhq/roster/internal/roster"
+)
 
 // Roles, from most to least privileged.
 const (
-	RoleOwner   = "owner"
-	RoleAdmin   = "admin"
+	RoleOwner   = roster.RoleOwner
+	RoleAdmin   = roster.RoleAdmin
 	RoleManager = "manager"
 	RoleMember  = "member"
 )

@@ -40,13 +40,6 @@ func New(st *store.Store, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{store: st, now: now, log: log}
 }
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // Row is one Personio team (or department) and its mapping.
 type Row struct {
 	Key       string // the mapping key: Personio id, or name when it has none
@@ -71,7 +64,7 @@ type Overview struct {
 // List returns every Personio team (or department) of the live, in-scope
 // mirror with its employee count and current mapping.
 func (s *Service) List(ctx context.Context, a roster.Actor) (*Overview, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	return s.overview(ctx, s.store, a.OrgID)
@@ -143,7 +136,7 @@ func (o *Overview) row(key string) (Row, bool) {
 // linked user whose Personio unit is mapped into its Roster team. It returns
 // how many users moved.
 func (s *Service) Save(ctx context.Context, a roster.Actor, mapping map[string]int64) (int, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
 	o, err := s.overview(ctx, s.store, a.OrgID)
@@ -224,7 +217,7 @@ type Created struct {
 // the team of that name, case-insensitively), maps the unit to it and moves
 // the unit's linked users into it.
 func (s *Service) CreateTeam(ctx context.Context, a roster.Actor, personioKey string) (*Created, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	o, err := s.overview(ctx, s.store, a.OrgID)
@@ -240,7 +233,7 @@ func (s *Service) CreateTeam(ctx context.Context, a roster.Actor, personioKey st
 
 // CreateAllUnmapped does CreateTeam for every unmapped Personio unit.
 func (s *Service) CreateAllUnmapped(ctx context.Context, a roster.Actor) (*Created, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	o, err := s.overview(ctx, s.store, a.OrgID)

@@ -28,13 +28,6 @@ func New(st *store.Store, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{store: st, now: now, log: log}
 }
 
-func requireAdmin(a roster.Actor) error {
-	if a.Role != store.RoleOwner && a.Role != store.RoleAdmin {
-		return roster.ErrForbidden
-	}
-	return nil
-}
-
 // List returns every team with its member count.
 func (s *Service) List(ctx context.Context, a roster.Actor) ([]store.TeamRow, error) {
 	return s.store.ListTeams(ctx, a.OrgID)
@@ -119,7 +112,7 @@ func (s *Service) validate(ctx context.Context, a roster.Actor, id int64, in *In
 
 // Create makes a team.
 func (s *Service) Create(ctx context.Context, a roster.Actor, in Input) (*store.Team, error) {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return nil, err
 	}
 	mgr, apr, err := s.validate(ctx, a, 0, &in)
@@ -139,7 +132,7 @@ func (s *Service) Create(ctx context.Context, a roster.Actor, in Input) (*store.
 
 // Update renames a team and sets its manager and approver.
 func (s *Service) Update(ctx context.Context, a roster.Actor, id int64, in Input) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	old, err := s.store.Team(ctx, a.OrgID, id)
@@ -167,7 +160,7 @@ func (s *Service) Update(ctx context.Context, a roster.Actor, id int64, in Input
 
 // Delete removes an empty team; a team with members is refused with a clear message.
 func (s *Service) Delete(ctx context.Context, a roster.Actor, id int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	t, err := s.store.Team(ctx, a.OrgID, id)
@@ -192,7 +185,7 @@ func (s *Service) Delete(ctx context.Context, a roster.Actor, id int64) error {
 
 // AddMember adds a user to a team.
 func (s *Service) AddMember(ctx context.Context, a roster.Actor, teamID, userID int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	t, err := s.store.Team(ctx, a.OrgID, teamID)
@@ -214,7 +207,7 @@ func (s *Service) AddMember(ctx context.Context, a roster.Actor, teamID, userID 
 
 // RemoveMember removes a user from a team.
 func (s *Service) RemoveMember(ctx context.Context, a roster.Actor, teamID, userID int64) error {
-	if err := requireAdmin(a); err != nil {
+	if err := a.RequireAdmin(); err != nil {
 		return err
 	}
 	t, err := s.store.Team(ctx, a.OrgID, teamID)
