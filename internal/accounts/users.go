@@ -512,7 +512,7 @@ func (s *Service) ExportUsers(ctx context.Context, a roster.Actor, f store.UserF
 			if cw != nil {
 				rec := []string{fmt.Sprint(r.ID), r.Email, r.Name, r.Role, r.Status, r.JobTitle, strings.Join(r.Teams, "; "), r.CreatedAt, r.LastLogin}
 				for i := range rec {
-					rec[i] = CSVSafe(rec[i])
+					rec[i] = roster.CSVSafe(rec[i])
 				}
 				if err := cw.Write(rec); err != nil {
 					return err
@@ -542,19 +542,6 @@ func (s *Service) ExportUsers(ctx context.Context, a roster.Actor, f store.UserF
 	}
 	_, err = io.WriteString(w, "\n]\n")
 	return err
-}
-
-// CSVSafe neutralises spreadsheet formula injection: a cell starting with
-// = + - @ or a tab/CR is prefixed with a single quote.
-func CSVSafe(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + v
-	}
-	return v
 }
 
 // CountByStatus counts the organisation's users per status.

@@ -66,55 +66,16 @@ type Page struct {
 	CostCenters []string
 }
 
-// mapping resolves an employee's Roster team through the current mapping.
-type mapping struct {
-	source string
-	teams  map[string]int64
-	names  map[int64]string
-}
-
-func loadMapping(ctx context.Context, st *store.Store, orgID int64) (*mapping, error) {
-	settings, err := st.SyncSettings(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("load sync settings: %w", err)
-	}
-	m := &mapping{source: teammap.Source(settings), teams: map[string]int64{}, names: map[int64]string{}}
-	ms, err := st.TeamMappings(ctx, orgID, m.source)
-	if err != nil {
-		return nil, err
-	}
-	for _, tm := range ms {
-		m.teams[tm.PersonioKey] = tm.TeamID
-	}
-	ts, err := st.ListTeams(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	for _, t := range ts {
-		m.names[t.ID] = t.Name
-	}
-	return m, nil
-}
-
-func (m *mapping) row(e store.HREmployee) Row {
+func row(m *teammap.Resolver, e store.HREmployee) Row {
 	r := Row{Employee: e, NoEmail: !accounts.ValidEmail(e.Email)}
-	id, name := e.TeamID, e.TeamName
-	if m.source == store.TeamSourceDepartment {
-		id, name = e.DepartmentID, e.DepartmentName
-	}
-	r.Unit = name
-	teamID, ok := m.teams[store.HRUnitKey(id, name)]
-	if (id == 0 && name == "") || !ok {
-		r.Unmapped = true
-		return r
-	}
-	r.Team = m.names[teamID]
+	unit, team, mapped := m.TeamOf(&e)
+	r.Unit, r.Team, r.Unmapped = unit, team, !mapped
 	return r
 }
 
-func (m *mapping) filter(f Filter) store.HREmployeeFilter {
+func filterOf(m *teammap.Resolver, f Filter) store.HREmployeeFilter {
 	sf := store.HREmployeeFilter{Query: strings.ToLower(strings.TrimSpace(f.Query)), CostCenter: strings.TrimSpace(f.CostCenter)}
-	if m.source == store.TeamSourceDepartment {
+	if m.Source == store.TeamSourceDepartment {
 		sf.Department = strings.TrimSpace(f.Unit)
 	} else {
 		sf.Team = strings.TrimSpace(f.Unit)
@@ -141,11 +102,11 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 	if page < 1 {
 		page = 1
 	}
-	m, err := loadMapping(ctx, s.store, a.OrgID)
+	m, err := teammap.LoadResolver(ctx, s.store, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	sf := m.filter(f)
+	sf := filterOf(m, f)
 	sf.Limit, sf.Offset = PageSize, (page-1)*PageSize
 	es, total, err := s.store.ListInvitableHREmployees(ctx, a.OrgID, sf, s.today(ctx, a.OrgID))
 	if err != nil {
@@ -155,13 +116,13 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 	if err != nil {
 		return nil, err
 	}
-	out := &Page{Total: total, Page: page, Pages: int((total + PageSize - 1) / PageSize), Source: m.source,
+	out := &Page{Total: total, Page: page, Pages: int((total + PageSize - 1) / PageSize), Source: m.Source,
 		Units: facets.Teams, CostCenters: facets.CostCenters}
-	if m.source == store.TeamSourceDepartment {
+	if m.Source == store.TeamSourceDepartment {
 		out.Units = facets.Departments
 	}
 	for _, e := range es {
-		out.Rows = append(out.Rows, m.row(e))
+		out.Rows = append(out.Rows, row(m, e))
 	}
 	return out, nil
 }
@@ -286,11 +247,11 @@ func (s *Service) InviteAllMatching(ctx context.Context, a roster.Actor, f Filte
 	if err := a.RequireAdmin(); err != nil {
 		return 0, err
 	}
-	m, err := loadMapping(ctx, s.store, a.OrgID)
+	m, err := teammap.LoadResolver(ctx, s.store, a.OrgID)
 	if err != nil {
 		return 0, err
 	}
-	es, _, err := s.store.ListInvitableHREmployees(ctx, a.OrgID, m.filter(f), s.today(ctx, a.OrgID))
+	es, _, err := s.store.ListInvitableHREmployees(ctx, a.OrgID, filterOf(m, f), s.today(ctx, a.OrgID))
 	if err != nil {
 		return 0, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -67,7 +68,7 @@ func (s *Service) Export(ctx context.Context, orgID int64, f EmployeeFilter, for
 			rec := []string{strconv.FormatInt(r.PersonioID, 10), r.FirstName, r.LastName, r.Email, r.Status, r.Position, r.Team, r.Department,
 				r.Office, r.Subcompany, r.CostCenters, sup, r.HireDate, r.LastWorkingDay, strconv.FormatFloat(r.WeeklyHours, 'f', -1, 64), strconv.FormatBool(r.InScope)}
 			for i := range rec {
-				rec[i] = csvSafe(rec[i])
+				rec[i] = roster.CSVSafe(rec[i])
 			}
 			return cw.Write(rec)
 		}
@@ -91,11 +92,4 @@ func (s *Service) Export(ctx context.Context, orgID int64, f EmployeeFilter, for
 	}
 	_, err = io.WriteString(w, "\n]\n")
 	return err
-}
-
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }

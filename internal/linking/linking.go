@@ -80,56 +80,13 @@ type Result struct {
 	NoMatch   []store.User
 }
 
-// mapping resolves an employee's Roster team through the current mapping.
-type mapping struct {
-	source string
-	teams  map[string]int64 // personio key → team id
-	names  map[int64]string // team id → name
-}
-
-func loadMapping(ctx context.Context, st *store.Store, orgID int64) (*mapping, error) {
-	settings, err := st.SyncSettings(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("load sync settings: %w", err)
-	}
-	m := &mapping{source: teammap.Source(settings), teams: map[string]int64{}, names: map[int64]string{}}
-	ms, err := st.TeamMappings(ctx, orgID, m.source)
-	if err != nil {
-		return nil, err
-	}
-	for _, tm := range ms {
-		m.teams[tm.PersonioKey] = tm.TeamID
-	}
-	ts, err := st.ListTeams(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	for _, t := range ts {
-		m.names[t.ID] = t.Name
-	}
-	return m, nil
-}
-
-func (m *mapping) preview(u *store.User, e *store.HREmployee) Preview {
+func preview(m *teammap.Resolver, u *store.User, e *store.HREmployee) Preview {
 	p := Preview{
 		Name:     Change{Old: u.Name, New: EmployeeName(e)},
 		JobTitle: Change{Old: u.JobTitle, New: e.Position},
 	}
-	id, name := e.TeamID, e.TeamName
-	if m.source == store.TeamSourceDepartment {
-		id, name = e.DepartmentID, e.DepartmentName
-	}
-	p.Unit = name
-	if name == "" && id == 0 {
-		p.Unmapped = true
-		return p
-	}
-	teamID, ok := m.teams[store.HRUnitKey(id, name)]
-	if !ok {
-		p.Unmapped = true
-		return p
-	}
-	p.Team = m.names[teamID]
+	unit, team, mapped := m.TeamOf(e)
+	p.Unit, p.Team, p.Unmapped = unit, team, !mapped
 	return p
 }
 
@@ -169,7 +126,7 @@ func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, erro
 		k := normEmail(e.Email)
 		byEmail[k] = append(byEmail[k], e)
 	}
-	m, err := loadMapping(ctx, s.store, a.OrgID)
+	m, err := teammap.LoadResolver(ctx, s.store, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +137,7 @@ func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, erro
 		case normEmail(u.Email) == "" || len(es) == 0:
 			res.NoMatch = append(res.NoMatch, u)
 		case len(es) == 1:
-			res.Matches = append(res.Matches, Match{User: u, Employee: es[0], Preview: m.preview(&u, &es[0])})
+			res.Matches = append(res.Matches, Match{User: u, Employee: es[0], Preview: preview(m, &u, &es[0])})
 		default:
 			res.Ambiguous = append(res.Ambiguous, Ambiguous{User: u, Employees: es})
 		}
@@ -224,7 +181,7 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 	}
 	now := s.now().UTC()
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
-		m, err := loadMapping(ctx, tx, a.OrgID)
+		m, err := teammap.LoadResolver(ctx, tx, a.OrgID)
 		if err != nil {
 			return err
 		}
@@ -293,7 +250,7 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 		}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
-			pv := m.preview(it.u, it.e)
+			pv := preview(m, it.u, it.e)
 			fields := map[string]any{"personio_id": it.e.PersonioID, "name": pv.Name.New, "job_title": pv.JobTitle.New}
 			if pv.Name.New == "" {
 				delete(fields, "name")

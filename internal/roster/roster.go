@@ -89,3 +89,12 @@ func FieldErrors(err error) map[string]string {
 	}
 	return nil
 }
+
+// CSVSafe neutralises spreadsheet formula injection: a cell starting with
+// = + - @ or a tab/CR is prefixed with a single quote.
+func CSVSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
