@@ -50,7 +50,9 @@ func (s *Server) linkView(c echo.Context, res *linking.Result, ch *linkChoice, e
 		v.Matches = append(v.Matches, views.LinkMatchRow{UserID: m.User.ID, Value: val, Email: m.User.Email,
 			EmployeeName: m.Employee.DisplayName(), EmployeeEmail: m.Employee.Email,
 			OldName: m.Preview.Name.Old, NewName: m.Preview.Name.New, OldTitle: m.Preview.JobTitle.Old, NewTitle: m.Preview.JobTitle.New,
-			Team: team, Checked: ch == nil || ch.checked[val], Error: errs[fmt.Sprintf("user_%d", m.User.ID)]})
+			Team: team, Checked: ch == nil || ch.checked[val], Error: errs[fmt.Sprintf("user_%d", m.User.ID)],
+			Manager: m.Preview.Manager, SupervisorMissing: m.Preview.SupervisorMissing,
+			OldHire: m.Preview.HireDate.Old, NewHire: m.Preview.HireDate.New, OldLastDay: m.Preview.LastWorkingDay.Old, NewLastDay: m.Preview.LastWorkingDay.New})
 	}
 	pick := func(userID int64) int64 {
 		if ch == nil {

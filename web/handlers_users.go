@@ -1,10 +1,13 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -76,7 +79,8 @@ func (s *Server) usersList(c echo.Context) error {
 		Teams: teamOpts, Pager: views.Pager{Page: res.Page, Pages: res.Pages, Total: res.Total, Base: base, Path: "/users"}, ExportQuery: base.Encode()}
 	for _, r := range res.Rows {
 		row := views.UserRow{ID: r.ID, Name: r.Name, Email: r.Email, Role: r.Role, Status: r.Status, JobTitle: r.JobTitle,
-			InvitationExpired: r.Status == store.StatusInvited && r.InvitationExpired(now), LastLogin: "never", IsSelf: r.ID == me.ID}
+			InvitationExpired: r.Status == store.StatusInvited && r.InvitationExpired(now), LastLogin: "never", IsSelf: r.ID == me.ID,
+			FromPersonio: r.FromPersonio(), Manager: r.ManagerName}
 		if r.LastLoginAt != nil {
 			row.LastLogin = views.FormatTime(*r.LastLoginAt, loc)
 		}
@@ -84,6 +88,11 @@ func (s *Server) usersList(c echo.Context) error {
 			row.Teams = append(row.Teams, t.Name)
 		}
 		v.Rows = append(v.Rows, row)
+	}
+	if conn, err := s.HR.Connection(c.Request().Context(), actor(c)); err == nil {
+		v.HRConnected = conn.Status == store.ConnConnected
+	} else if !errors.Is(err, roster.ErrNotFound) {
+		return err
 	}
 	return render(c, http.StatusOK, views.UsersPage(v), views.UsersTable(v))
 }
@@ -202,7 +211,41 @@ func (s *Server) userEditView(c echo.Context, id int64, errs views.Errors, overr
 		v.InvitationExpired = r.InvitationExpired(s.Now())
 		v.InvitationExpires = views.FormatTime(r.Invitation.ExpiresAt, loc)
 	}
+	if r.PersonioID != nil {
+		v.Personio = personioView(r, loc)
+	}
 	return v, nil
+}
+
+// personioView is what Personio manages on a linked user, for display.
+func personioView(r *accounts.UserRow, loc *time.Location) *views.UserPersonio {
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
+	}
+	p := &views.UserPersonio{PersonioID: strconv.FormatInt(*r.PersonioID, 10), Manager: dash(r.ManagerName),
+		HireDate: dash(r.HireDate), LastWorkingDay: dash(r.LastWorkingDay), TerminationDate: dash(r.TerminationDate),
+		CostCenter: dash(r.CostCenter), LastSynced: "never", PictureURL: r.PictureURL, Initials: initials(r.Name)}
+	if r.PersonioSyncedAt != nil {
+		p.LastSynced = views.FormatTime(*r.PersonioSyncedAt, loc)
+	}
+	return p
+}
+
+// initials are the first letters of the first and last word of a name.
+func initials(name string) string {
+	ws := strings.Fields(name)
+	if len(ws) == 0 {
+		return "?"
+	}
+	first := func(w string) string { return strings.ToUpper(string([]rune(w)[:1])) }
+	out := first(ws[0])
+	if len(ws) > 1 {
+		out += first(ws[len(ws)-1])
+	}
+	return out
 }
 
 func (s *Server) userEdit(c echo.Context) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/lifecycle"
+	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/personio"
@@ -57,14 +58,17 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 		t.Fatal(err)
 	}
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Limits: personio.NoLimits(), SandboxURL: opt.sandboxURL})
+	hri := hrinvite.New(st, acc, nil, nil)
+	ntf := notify.New(st, acc.EmailUser, nil, nil)
+	life := lifecycle.New(lifecycle.Options{Store: st, Notify: ntf, Accounts: acc, Invite: hri})
 	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil),
-		AfterRun: lifecycle.New(st, nil, nil).AfterRun})
+		AfterRun: life.AfterRun})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hrinvite.New(st, acc, nil, nil), Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hri, Notify: ntf, Lifecycle: life, Mailbox: mb})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,10 @@ import (
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
 )
@@ -53,6 +55,8 @@ type Deps struct {
 	TeamMap    *teammap.Service
 	Linking    *linking.Service
 	HRInvite   *hrinvite.Service
+	Notify     *notify.Service
+	Lifecycle  *lifecycle.Updater
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time

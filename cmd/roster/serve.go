@@ -16,8 +16,9 @@ import (
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/jobs"
+	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/linking"
-	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/sandbox"
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/teammap"
@@ -37,16 +38,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer st.Close()
 
-	var sender mail.Sender
-	var mailbox *mail.Mailbox
-	if cfg.SMTPURL != "" {
-		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
-			return err
-		}
-	} else {
-		mailbox = mail.NewMailbox()
-		sender = mailbox
-		log.Info("ROSTER_SMTP_URL is not set: emails go to the dev mailbox", "url", cfg.BaseURL+"/dev/mailbox")
+	sender, mailbox, err := newSender(cfg, log)
+	if err != nil {
+		return err
 	}
 
 	box, err := secrets.New(cfg.SecretKey)
@@ -67,17 +61,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	lnk := linking.New(st, time.Now, log)
 	hri := hrinvite.New(st, acc, time.Now, log)
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
-	syncer, err := newSyncService(st, hr, acc, log)
+	ntf := notify.New(st, acc.EmailUser, time.Now, log.With("component", "notify"))
+	life := lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: ntf, Accounts: acc, Invite: hri})
+	syncer, err := newSyncService(st, hr, acc, life, log)
 	if err != nil {
 		return err
 	}
-	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Logger: log.With("component", "scheduler")})
+	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: life, Logger: log.With("component", "scheduler")})
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri, Schedule: sched, Mailbox: mailbox})
+		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri, Schedule: sched, Mailbox: mailbox, Notify: ntf, Lifecycle: life})
 	if err != nil {
 		return err
 	}

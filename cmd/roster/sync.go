@@ -37,7 +37,11 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, Logger: log})
+	life, acc, err := newPeople(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	syncer, err := newSyncService(st, hr, acc, life, log)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,27 @@ type UserRow struct {
 	store.User
 	Teams      []store.Team
 	Invitation *store.Invitation
+	// ManagerName is the name of the user's manager ("" for none).
+	ManagerName string
+}
+
+// managerNames maps the managers of the users to their names.
+func (s *Service) managerNames(ctx context.Context, orgID int64, users []store.User) (map[int64]string, error) {
+	var ids []int64
+	for _, u := range users {
+		if u.ManagerID != nil {
+			ids = append(ids, *u.ManagerID)
+		}
+	}
+	ms, err := s.store.UsersByIDs(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(ms))
+	for id, m := range ms {
+		out[id] = m.Name
+	}
+	return out, nil
 }
 
 // InvitationExpired reports whether the latest invitation is past its expiry.
@@ -62,9 +83,16 @@ func (s *Service) ListUsers(ctx context.Context, a roster.Actor, f store.UserFil
 	if err != nil {
 		return nil, err
 	}
+	managers, err := s.managerNames(ctx, a.OrgID, users)
+	if err != nil {
+		return nil, err
+	}
 	out := &UserPage{Total: total, Page: page, Pages: int((total + PageSize - 1) / PageSize)}
 	for _, u := range users {
 		row := UserRow{User: u, Teams: teams[u.ID]}
+		if u.ManagerID != nil {
+			row.ManagerName = managers[*u.ManagerID]
+		}
 		if inv, ok := invs[u.ID]; ok {
 			row.Invitation = &inv
 		}
@@ -87,7 +115,14 @@ func (s *Service) GetUser(ctx context.Context, a roster.Actor, id int64) (*UserR
 	if err != nil {
 		return nil, err
 	}
+	managers, err := s.managerNames(ctx, a.OrgID, []store.User{*u})
+	if err != nil {
+		return nil, err
+	}
 	row := &UserRow{User: *u, Teams: teams[id]}
+	if u.ManagerID != nil {
+		row.ManagerName = managers[*u.ManagerID]
+	}
 	if inv, ok := invs[id]; ok {
 		row.Invitation = &inv
 	}
@@ -190,8 +225,11 @@ func (s *Service) newInvitation(ctx context.Context, tx *store.Store, a roster.A
 		return "", err
 	}
 	raw, hash := auth.NewToken()
-	by := a.UserID
-	inv := store.Invitation{OrgID: a.OrgID, UserID: userID, TokenHash: hash, ExpiresAt: now.Add(InvitationTTL), CreatedByID: &by, CreatedAt: now}
+	inv := store.Invitation{OrgID: a.OrgID, UserID: userID, TokenHash: hash, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now}
+	if a.UserID != 0 { // 0: the Personio sync invites on its own
+		by := a.UserID
+		inv.CreatedByID = &by
+	}
 	return raw, tx.CreateInvitation(ctx, &inv)
 }
 
@@ -332,7 +370,13 @@ type UpdateInput struct {
 	TeamIDs              []int64
 }
 
-// UpdateUser changes name, title, role and teams.
+// ManagedInPersonio is the form error for a changed name or job title of a
+// user linked to a Personio employee.
+const ManagedInPersonio = "Managed in Personio — change it there; it reaches Roster at the next sync."
+
+// UpdateUser changes name, title, role and teams. The name and job title of
+// a user linked to a Personio employee are managed in Personio: they are
+// kept, and a different value is refused with a form error.
 func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in UpdateInput) error {
 	if err := a.RequireAdmin(); err != nil {
 		return err
@@ -344,6 +388,15 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in U
 	in.Name = strings.TrimSpace(in.Name)
 	in.JobTitle = strings.TrimSpace(in.JobTitle)
 	p := roster.Problems{}
+	if u.FromPersonio() {
+		if in.Name != "" && in.Name != u.Name {
+			p.Add("name", ManagedInPersonio)
+		}
+		if in.JobTitle != "" && in.JobTitle != u.JobTitle {
+			p.Add("job_title", ManagedInPersonio)
+		}
+		in.Name, in.JobTitle = u.Name, u.JobTitle
+	}
 	if in.Name == "" {
 		p.Add("name", "Enter a name.")
 	}
@@ -375,7 +428,11 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in U
 		return err
 	}
 	return s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUserFields(ctx, a.OrgID, id, map[string]any{"name": in.Name, "job_title": in.JobTitle, "role": in.Role}); err != nil {
+		fields := map[string]any{"name": in.Name, "job_title": in.JobTitle, "role": in.Role}
+		if in.Role != u.Role {
+			fields["role_source"] = "" // set in Roster: the HR sync leaves it alone
+		}
+		if err := tx.UpdateUserFields(ctx, a.OrgID, id, fields); err != nil {
 			return err
 		}
 		if err := tx.SetUserTeams(ctx, a.OrgID, id, in.TeamIDs, "manual"); err != nil {
@@ -389,7 +446,8 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, id int64, in U
 	})
 }
 
-// Deactivate locks a user out (data kept) and ends their sessions at once.
+// Deactivate locks a user out (data kept) and ends their sessions at once;
+// team links are removed and recorded so UndoDeactivation restores them.
 func (s *Service) Deactivate(ctx context.Context, a roster.Actor, id int64) error {
 	if err := a.RequireAdmin(); err != nil {
 		return err
@@ -407,54 +465,16 @@ func (s *Service) Deactivate(ctx context.Context, a roster.Actor, id int64) erro
 	if u.Status == store.StatusDeactivated {
 		return nil
 	}
-	now := s.now().UTC()
 	return s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUserFields(ctx, a.OrgID, id, map[string]any{"status": store.StatusDeactivated, "deactivated_at": now}); err != nil {
-			return err
-		}
-		if err := tx.RevokeOpenInvitations(ctx, a.OrgID, id, now); err != nil {
-			return err
-		}
-		if err := tx.DeleteUserSessions(ctx, a.OrgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, "user.deactivated", "user", id, u.Email, "")
+		return s.DeactivateTx(ctx, tx, a, u, ReasonAdmin, nil)
 	})
 }
 
-// Reactivate restores a deactivated user (active when a password exists, else invited).
+// Reactivate restores a deactivated user (active when a password exists,
+// else invited) with the links the deactivation removed: it is
+// UndoDeactivation.
 func (s *Service) Reactivate(ctx context.Context, a roster.Actor, id int64) error {
-	if err := a.RequireAdmin(); err != nil {
-		return err
-	}
-	u, err := s.store.User(ctx, a.OrgID, id)
-	if err != nil {
-		return err
-	}
-	if u.Status != store.StatusDeactivated {
-		return nil
-	}
-	status := store.StatusActive
-	if u.PasswordHash == "" {
-		status = store.StatusInvited
-	}
-	var raw string
-	err = s.store.Tx(ctx, func(tx *store.Store) error {
-		if err := tx.UpdateUserFields(ctx, a.OrgID, id, map[string]any{"status": status, "deactivated_at": nil}); err != nil {
-			return err
-		}
-		if status == store.StatusInvited {
-			var err error
-			if raw, err = s.newInvitation(ctx, tx, a, id); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, a, "user.reactivated", "user", id, u.Email, "")
-	})
-	if err == nil && raw != "" {
-		s.sendInvitation(ctx, a, u, raw)
-	}
-	return err
+	return s.UndoDeactivation(ctx, a, id)
 }
 
 // ExportFormats lists supported export formats.

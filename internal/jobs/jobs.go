@@ -39,12 +39,24 @@ type Housekeeper interface {
 	Prune(ctx context.Context, now time.Time) error
 }
 
+// LifecycleTicker does the people-lifecycle work that falls due with time
+// (scheduled deactivations, invitations due today) for one organisation.
+type LifecycleTicker interface {
+	Tick(ctx context.Context, orgID int64) error
+}
+
+// LifecycleSpec is when the lifecycle tick runs: every 15 minutes, so a
+// leaver is deactivated within 15 minutes of the end of their last day.
+const LifecycleSpec = "*/15 * * * *"
+
 // Options configure the scheduler.
 type Options struct {
 	Store       *store.Store
 	Sync        SyncRunner
 	Housekeeper Housekeeper
-	Logger      *slog.Logger
+	// Lifecycle, if set, ticks every connected organisation on LifecycleSpec.
+	Lifecycle LifecycleTicker
+	Logger    *slog.Logger
 	// Clock drives the schedules (a fake clock in tests).
 	Clock clockwork.Clock
 	// JobTimeout bounds one sync (default 2h).
@@ -115,6 +127,20 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.opts.Lifecycle != nil {
+		cs, err := cron.ParseStandard(LifecycleSpec)
+		if err != nil {
+			return err
+		}
+		if _, err := s.sched.NewJob(gocron.CronJob(LifecycleSpec, false), gocron.NewTask(func(ctx context.Context) {
+			if !s.claim(ctx, "lifecycle", cs) {
+				return
+			}
+			s.TickLifecycle(ctx)
+		}), gocron.WithName("lifecycle"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return err
+		}
+	}
 	if _, err := s.sched.NewJob(gocron.DurationJob(s.opts.ReconcileEvery), gocron.NewTask(func(ctx context.Context) {
 		if err := s.Reconcile(ctx); err != nil {
 			s.opts.Logger.Error("reconcile schedules failed", "err", err)
@@ -127,6 +153,23 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.sched.Start()
 	return nil
+}
+
+// TickLifecycle runs the lifecycle tick for every connected organisation;
+// one organisation's failure is logged and does not stop the others.
+func (s *Scheduler) TickLifecycle(ctx context.Context) {
+	ids, err := s.opts.Store.ConnectedOrgIDs(ctx)
+	if err != nil {
+		s.opts.Logger.Error("lifecycle tick: list organisations", "err", err)
+		return
+	}
+	for _, id := range ids {
+		tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		if err := s.opts.Lifecycle.Tick(tctx, id); err != nil {
+			s.opts.Logger.Error("lifecycle tick failed", "org_id", id, "err", err)
+		}
+		cancel()
+	}
 }
 
 // Shutdown stops the scheduler, waiting for running jobs up to the stop timeout.

@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/linking"
+	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/teammap"
@@ -25,40 +28,92 @@ const (
 	BatchSize = 500
 )
 
-// Updater applies changed employees to their linked users.
+// Updater applies what changed in Personio to the linked users: fields
+// (Apply), manager relations (managers.go), new hires (newhires.go) and
+// leavers with the safeguard (leavers.go).
 type Updater struct {
-	st  *store.Store
-	now func() time.Time
-	log *slog.Logger
+	st       *store.Store
+	now      func() time.Time
+	log      *slog.Logger
+	notify   *notify.Service
+	accounts *accounts.Service
+	invite   *hrinvite.Service
+	also     []func(context.Context, *store.SyncRun) error
 }
 
-// New builds an Updater; now defaults to time.Now and log discards when nil.
-func New(st *store.Store, now func() time.Time, log *slog.Logger) *Updater {
-	if now == nil {
-		now = time.Now
+// Options configure an Updater. Store is required; the rest may be nil
+// (no notifications, no deactivation emails, no auto-invite).
+type Options struct {
+	Store    *store.Store
+	Now      func() time.Time
+	Log      *slog.Logger
+	Notify   *notify.Service
+	Accounts *accounts.Service
+	Invite   *hrinvite.Service
+	// Also are further steps run at the end of AfterRun, in order (e.g.
+	// importing reimbursement details).
+	Also []func(ctx context.Context, run *store.SyncRun) error
+}
+
+// New builds an Updater; Now defaults to time.Now and Log discards when nil.
+func New(o Options) *Updater {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Updater{st: st, now: now, log: log}
+	return &Updater{st: o.Store, now: o.Now, log: o.Log, notify: o.Notify, accounts: o.Accounts, invite: o.Invite, also: o.Also}
 }
 
 // AfterRun is the hrsync.Options.AfterRun hook: it applies the employees
-// changed by the run to their linked users and logs how many changed.
+// changed by the run to their linked users (fields, then managers), then
+// handles new hires and leavers, and records the counts on the run.
 func (u *Updater) AfterRun(ctx context.Context, run *store.SyncRun) error {
 	n, err := u.Apply(ctx, run.OrgID, run.ID)
 	if err != nil {
 		return err
 	}
+	m, err := u.applyManagers(ctx, run.OrgID)
+	if err != nil {
+		return err
+	}
+	if err := u.newHires(ctx, run); err != nil {
+		return err
+	}
+	d, err := u.leavers(ctx, run)
+	if err != nil {
+		return err
+	}
+	for _, step := range u.also {
+		if err := step(ctx, run); err != nil {
+			return err
+		}
+	}
+	if err := u.st.SetRunUserCounts(ctx, run.OrgID, run.ID, n+m, d); err != nil {
+		return fmt.Errorf("lifecycle: record counts of run %d: %w", run.ID, err)
+	}
 	u.log.LogAttrs(ctx, slog.LevelInfo, "linked users updated from personio",
-		slog.Int64("org_id", run.OrgID), slog.Int64("run_id", run.ID), slog.Int("users_updated", n))
+		slog.Int64("org_id", run.OrgID), slog.Int64("run_id", run.ID), slog.Int("users_updated", n),
+		slog.Int("managers_changed", m), slog.Int("deactivated", d))
 	return nil
 }
 
+// Tick does the work that falls due with time rather than with a sync:
+// scheduled deactivations whose moment has passed and invitations of new
+// hires due today. The scheduler calls it for every connected organisation.
+func (u *Updater) Tick(ctx context.Context, orgID int64) error {
+	if _, err := u.dueDeactivations(ctx, orgID); err != nil {
+		return err
+	}
+	return u.dueInvites(ctx, orgID)
+}
+
 // Apply gives every linked, not deactivated user of the organisation whose
-// employee the run changed the employee's name, job title and mapped team,
-// in batches of BatchSize, writing and auditing only users that differ. It
-// returns the number of users changed.
+// employee the run changed the employee's fields (name, job title, dates,
+// cost center, picture; linking.Diff) and mapped team, in batches of
+// BatchSize, writing (with personio_synced_at) and auditing only users that
+// differ. It returns the number of users changed.
 func (u *Updater) Apply(ctx context.Context, orgID, runID int64) (int, error) {
 	total := 0
 	var after int64
@@ -87,6 +142,7 @@ func (u *Updater) Apply(ctx context.Context, orgID, runID int64) (int, error) {
 
 type change struct {
 	row     *store.LinkedEmployee
+	fields  []linking.FieldChange
 	details []string
 }
 
@@ -103,22 +159,10 @@ func (u *Updater) applyBatch(ctx context.Context, tx *store.Store, orgID int64, 
 	changes := map[int64]*change{}
 	for i := range rows {
 		r := &rows[i]
-		c := &change{row: r}
-		fields := map[string]any{}
-		if name := linking.EmployeeName(&r.HREmployee); name != "" && name != r.UserName {
-			fields["name"] = name
-			c.details = append(c.details, fmt.Sprintf("name %q → %q", r.UserName, name))
-		}
-		if r.Position != r.UserJobTitle {
-			fields["job_title"] = r.Position
-			c.details = append(c.details, fmt.Sprintf("job title %q → %q", r.UserJobTitle, r.Position))
-		}
-		if len(fields) > 0 {
-			if err := tx.UpdateUserFields(ctx, orgID, r.UserID, fields); err != nil {
-				return 0, fmt.Errorf("update user %d: %w", r.UserID, err)
-			}
-		}
-		changes[r.UserID] = c
+		cur := linking.Fields{Name: r.UserName, JobTitle: r.UserJobTitle, HireDate: r.UserHireDate, LastWorkingDay: r.UserLastWorkingDay,
+			TerminationDate: r.UserTerminationDate, CostCenter: r.UserCostCenter, PictureURL: r.UserPictureURL}
+		fs := linking.Diff(cur, linking.EmployeeFields(&r.HREmployee))
+		changes[r.UserID] = &change{row: r, fields: fs, details: linking.Details(fs)}
 	}
 	moved, err := teammap.ReassignUsers(ctx, tx, orgID, ids, now)
 	if err != nil {
@@ -152,6 +196,13 @@ func (u *Updater) applyBatch(ctx context.Context, tx *store.Store, orgID int64, 
 		c := changes[id]
 		if len(c.details) == 0 {
 			continue
+		}
+		fields := linking.Updates(c.fields, now)
+		if fields == nil {
+			fields = map[string]any{"personio_synced_at": now.UTC()}
+		}
+		if err := tx.UpdateUserFields(ctx, orgID, id, fields); err != nil {
+			return 0, fmt.Errorf("update user %d: %w", id, err)
 		}
 		details := fmt.Sprintf("Personio employee %d; %s", c.row.PersonioID, strings.Join(c.details, "; "))
 		if err := tx.AddAudit(ctx, store.NewAuditEvent(actor, ActionUpdated, "user", id, c.row.UserEmail, details, now)); err != nil {

@@ -32,7 +32,7 @@ func newSync(t *testing.T, st *store.Store, baseURL string) *hrsync.Service {
 		})
 	}
 	svc, err := hrsync.New(hrsync.Options{Store: st, Providers: providers, LeaseTTL: 3 * time.Second,
-		AfterRun: lifecycle.New(st, nil, nil).AfterRun})
+		AfterRun: lifecycle.New(lifecycle.Options{Store: st}).AfterRun})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSyncUpdatesLinkedUsers(t *testing.T) {
 		// Nothing differs any more: neither a new sync nor re-applying the run changes a user.
 		run(t, svc, org.ID, store.ModeFull)
 		run(t, svc, org.ID, store.ModePartial)
-		if n, err := lifecycle.New(st, nil, nil).Apply(ctx, org.ID, partial.ID); err != nil || n != 0 {
+		if n, err := lifecycle.New(lifecycle.Options{Store: st}).Apply(ctx, org.ID, partial.ID); err != nil || n != 0 {
 			t.Fatalf("re-apply: %d, %v", n, err)
 		}
 		if n := len(audits(t, st, org.ID)); n != 1 {

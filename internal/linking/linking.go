@@ -51,8 +51,17 @@ func (c Change) Changed() bool { return c.Old != c.New }
 
 // Preview is what linking a user to an employee changes.
 type Preview struct {
-	Name     Change
-	JobTitle Change
+	Name           Change
+	JobTitle       Change
+	HireDate       Change
+	LastWorkingDay Change
+	// Fields are every managed field the link changes (Diff).
+	Fields []FieldChange
+	// Manager is the name of the user linked to the employee's supervisor
+	// (the user's manager after linking); "" when the employee has no
+	// supervisor or the supervisor is not in Roster (SupervisorMissing).
+	Manager           string
+	SupervisorMissing bool
 	// Team is the Roster team the employee's Personio unit maps to; "" when
 	// the unit is not mapped (or the employee has none).
 	Team     string
@@ -80,14 +89,55 @@ type Result struct {
 	NoMatch   []store.User
 }
 
-func preview(m *teammap.Resolver, u *store.User, e *store.HREmployee) Preview {
+// preview is what linking u to e changes; supervisors maps the Personio
+// ids of supervisors to the names of the users linked to them.
+func preview(m *teammap.Resolver, u *store.User, e *store.HREmployee, supervisors map[int64]string) Preview {
+	cur, next := UserFields(u), EmployeeFields(e)
+	if next.Name == "" {
+		next.Name = cur.Name
+	}
 	p := Preview{
-		Name:     Change{Old: u.Name, New: EmployeeName(e)},
-		JobTitle: Change{Old: u.JobTitle, New: e.Position},
+		Name:           Change{Old: cur.Name, New: next.Name},
+		JobTitle:       Change{Old: cur.JobTitle, New: next.JobTitle},
+		HireDate:       Change{Old: cur.HireDate, New: next.HireDate},
+		LastWorkingDay: Change{Old: cur.LastWorkingDay, New: next.LastWorkingDay},
+		Fields:         Diff(cur, next),
+	}
+	if e.SupervisorID != nil && *e.SupervisorID != e.PersonioID {
+		p.Manager = supervisors[*e.SupervisorID]
+		p.SupervisorMissing = p.Manager == ""
 	}
 	unit, team, mapped := m.TeamOf(e)
 	p.Unit, p.Team, p.Unmapped = unit, team, !mapped
 	return p
+}
+
+// supervisorNames maps the supervisors of the employees to the names of
+// the not deactivated users linked to them; extra (Personio id → user
+// name) adds users about to be linked.
+func supervisorNames(ctx context.Context, st *store.Store, orgID int64, emps []*store.HREmployee, extra map[int64]string) (map[int64]string, error) {
+	var ids []int64
+	for _, e := range emps {
+		if e.SupervisorID != nil {
+			ids = append(ids, *e.SupervisorID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	linked, err := st.LinkedUsers(ctx, orgID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load supervisors: %w", err)
+	}
+	out := make(map[int64]string, len(linked)+len(extra))
+	for pid, n := range extra {
+		out[pid] = n
+	}
+	for pid, u := range linked {
+		if u.Status != store.StatusDeactivated {
+			out[pid] = u.Name
+		}
+	}
+	return out, nil
 }
 
 // EmployeeName is the user name a link (and a later sync) applies: first and last name.
@@ -131,16 +181,38 @@ func (s *Service) Candidates(ctx context.Context, a roster.Actor) (*Result, erro
 		return nil, err
 	}
 	res := &Result{}
-	for _, u := range users {
+	type pair struct {
+		u *store.User
+		e *store.HREmployee
+	}
+	var matched []pair
+	for i := range users {
+		u := &users[i]
 		es := byEmail[normEmail(u.Email)]
 		switch {
 		case normEmail(u.Email) == "" || len(es) == 0:
-			res.NoMatch = append(res.NoMatch, u)
+			res.NoMatch = append(res.NoMatch, *u)
 		case len(es) == 1:
-			res.Matches = append(res.Matches, Match{User: u, Employee: es[0], Preview: preview(m, &u, &es[0])})
+			matched = append(matched, pair{u: u, e: &es[0]})
 		default:
-			res.Ambiguous = append(res.Ambiguous, Ambiguous{User: u, Employees: es})
+			res.Ambiguous = append(res.Ambiguous, Ambiguous{User: *u, Employees: es})
 		}
+	}
+	sel := make([]*store.HREmployee, len(matched))
+	pending := make(map[int64]string, len(matched))
+	for i, p := range matched {
+		sel[i] = p.e
+		pending[p.e.PersonioID] = EmployeeFields(p.e).Name
+		if pending[p.e.PersonioID] == "" {
+			pending[p.e.PersonioID] = p.u.Name
+		}
+	}
+	sups, err := supervisorNames(ctx, s.store, a.OrgID, sel, pending)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range matched {
+		res.Matches = append(res.Matches, Match{User: *p.u, Employee: *p.e, Preview: preview(m, p.u, p.e, sups)})
 	}
 	return res, nil
 }
@@ -169,8 +241,9 @@ type Pair struct {
 }
 
 // Link links every pair in one transaction, applying the preview of each
-// (name, job title, mapped team as a Personio membership; manual
-// memberships stay). Any invalid pair fails the whole call with a
+// (the managed fields, the mapped team as a Personio membership — manual
+// memberships stay — and the manager from the supervisor, with the roles
+// that follow, as the sync does). Any invalid pair fails the whole call with a
 // validation error, field "user_<id>", and nothing changes.
 func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, error) {
 	if err := a.RequireAdmin(); err != nil {
@@ -248,28 +321,47 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 		if err := p.Err(); err != nil {
 			return err
 		}
+		emps := make([]*store.HREmployee, len(items))
+		pending := make(map[int64]string, len(items))
+		for i, it := range items {
+			emps[i] = it.e
+			if n := EmployeeFields(it.e).Name; n != "" {
+				pending[it.e.PersonioID] = n
+			} else {
+				pending[it.e.PersonioID] = it.u.Name
+			}
+		}
+		sups, err := supervisorNames(ctx, tx, a.OrgID, emps, pending)
+		if err != nil {
+			return err
+		}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
-			pv := preview(m, it.u, it.e)
-			fields := map[string]any{"personio_id": it.e.PersonioID, "name": pv.Name.New, "job_title": pv.JobTitle.New}
-			if pv.Name.New == "" {
-				delete(fields, "name")
+			pv := preview(m, it.u, it.e, sups)
+			fields := Updates(pv.Fields, now)
+			if fields == nil {
+				fields = map[string]any{"personio_synced_at": now}
 			}
+			fields["personio_id"] = it.e.PersonioID
 			if err := tx.UpdateUserFields(ctx, a.OrgID, it.u.ID, fields); err != nil {
 				return fmt.Errorf("link user %d: %w", it.u.ID, err)
 			}
-			team := pv.Team
+			team := fmt.Sprintf("%q", pv.Team)
 			if pv.Unmapped {
 				team = "unmapped"
 			}
-			details := fmt.Sprintf("Personio employee %d; name %q → %q; job title %q → %q; team %s",
-				it.e.PersonioID, pv.Name.Old, pv.Name.New, pv.JobTitle.Old, pv.JobTitle.New, team)
-			if err := tx.AddAudit(ctx, store.NewAuditEvent(a, "user.linked", "user", it.u.ID, it.u.Email, details, now)); err != nil {
+			details := []string{fmt.Sprintf("Personio employee %d", it.e.PersonioID)}
+			details = append(details, Details(pv.Fields)...)
+			details = append(details, "team "+team)
+			if err := tx.AddAudit(ctx, store.NewAuditEvent(a, "user.linked", "user", it.u.ID, it.u.Email, strings.Join(details, "; "), now)); err != nil {
 				return err
 			}
 			ids = append(ids, it.u.ID)
 		}
-		_, err = teammap.ReassignUsers(ctx, tx, a.OrgID, ids, now)
+		if _, err := teammap.ReassignUsers(ctx, tx, a.OrgID, ids, now); err != nil {
+			return err
+		}
+		_, err = ApplyManagers(ctx, tx, a, now)
 		return err
 	})
 	if err != nil {

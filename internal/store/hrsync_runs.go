@@ -58,6 +58,10 @@ type SyncRun struct {
 	RemovedCount   int
 	WarningCount   int
 	ErrorCount     int
+	// UsersUpdated counts linked users the run changed; DeactivatedCount
+	// users it deactivated (or locked).
+	UsersUpdated     int
+	DeactivatedCount int
 	// RowsWritten counts mirror rows inserted or updated by the run (zero
 	// for a run that found nothing new).
 	RowsWritten int64
@@ -376,4 +380,10 @@ func (s *Store) SyncLeaseOf(ctx context.Context, orgID int64, area string) (*Syn
 		return nil, notFound(err)
 	}
 	return &l, nil
+}
+
+// SetRunUserCounts records how many linked users a run changed and deactivated.
+func (s *Store) SetRunUserCounts(ctx context.Context, orgID, runID int64, updated, deactivated int) error {
+	return s.ctx(ctx).Model(&SyncRun{}).Where("org_id = ? AND id = ?", orgID, runID).
+		Updates(map[string]any{"users_updated": updated, "deactivated_count": deactivated}).Error
 }

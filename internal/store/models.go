@@ -36,12 +36,15 @@ type Organization struct {
 
 // User is a person in an organisation's workspace.
 type User struct {
-	ID            int64 `gorm:"primaryKey"`
-	OrgID         int64
-	Email         string
-	Name          string
-	PasswordHash  string
-	Role          string
+	ID           int64 `gorm:"primaryKey"`
+	OrgID        int64
+	Email        string
+	Name         string
+	PasswordHash string
+	Role         string
+	// RoleSource is "personio" when the HR sync gave the role (a member who
+	// supervises others became a manager), "" when it was set in Roster.
+	RoleSource    string
 	Status        string
 	JobTitle      string
 	PersonioID    *int64 // the linked Personio employee, if any
@@ -49,7 +52,40 @@ type User struct {
 	DeactivatedAt *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+
+	// Fields the HR sync manages on a linked user ("from Personio").
+	// Dates are "YYYY-MM-DD" ("" for none).
+	ManagerID        *int64 // the user's manager (from the Personio supervisor, or set in Roster)
+	ManagerSource    string // "personio" when the sync set ManagerID, "" otherwise
+	HireDate         string
+	LastWorkingDay   string
+	TerminationDate  string
+	CostCenter       string
+	PictureURL       string
+	PersonioSyncedAt *time.Time // last time the sync changed the user
+	// AccessFrom is the first day ("YYYY-MM-DD", organisation's time zone)
+	// the user may log in ("" for no limit): "access from hire date".
+	AccessFrom string
+	// DeactivateAt is when a scheduled deactivation (a leaver) takes effect.
+	DeactivateAt *time.Time
+	// DeactivationReason says why the user is (or will be) deactivated:
+	// admin, personio_leaver, personio_inactive, personio_removed.
+	DeactivationReason string
+	// LockedAt is set when the user is locked (cannot log in, kept active):
+	// "lock on last working day".
+	LockedAt *time.Time
+	// DeactivationSkipHash is the employee's record hash when an admin
+	// discarded a safeguard hold: the sync does not deactivate the user
+	// again until the record changes.
+	DeactivationSkipHash string
 }
+
+// Locked reports a user locked out (lock on last working day).
+func (u *User) Locked() bool { return u.LockedAt != nil }
+
+// FromPersonio reports a user linked to a Personio employee: the fields the
+// sync manages are read-only in Roster.
+func (u *User) FromPersonio() bool { return u.PersonioID != nil }
 
 // IsAdmin reports owner or admin.
 func (u *User) IsAdmin() bool { return u.Role == RoleOwner || u.Role == RoleAdmin }
@@ -117,5 +153,103 @@ type AuditEvent struct {
 
 // AllModels lists every row struct; the schema test checks each against both dialects.
 func AllModels() []any {
-	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}}
+	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}, &Notification{}, &UserDeactivation{}, &SyncHold{}, &HRNewHire{}, &UserPicture{}, &BankDetail{}}
+}
+
+// Notification is one in-app notification of a user (the bell).
+// DedupeKey, when set, makes a notification unique per user.
+type Notification struct {
+	ID        int64 `gorm:"primaryKey"`
+	OrgID     int64
+	UserID    int64
+	Kind      string
+	Title     string
+	Body      string
+	Link      string
+	DedupeKey string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// UserDeactivation records one deactivation with what it removed (Snapshot,
+// JSON), so an admin can undo it.
+type UserDeactivation struct {
+	ID            int64 `gorm:"primaryKey"`
+	OrgID         int64
+	UserID        int64
+	Reason        string
+	RunID         *int64
+	Snapshot      string
+	DeactivatedAt time.Time
+	UndoneAt      *time.Time
+	UndoneByID    *int64
+}
+
+// Safeguard hold statuses.
+const (
+	HoldPending   = "pending"
+	HoldConfirmed = "confirmed"
+	HoldDiscarded = "discarded"
+)
+
+// SyncHold is a safeguard pause: a run would have deactivated more users
+// than the threshold, so nothing destructive was applied until an admin
+// confirms or discards. UserIDs is a JSON list.
+type SyncHold struct {
+	ID          int64 `gorm:"primaryKey"`
+	OrgID       int64
+	RunID       *int64
+	Status      string
+	UserIDs     string `gorm:"column:user_ids"`
+	Affected    int
+	LinkedTotal int
+	CreatedAt   time.Time
+	DecidedAt   *time.Time
+	DecidedByID *int64
+}
+
+// HRNewHire is a Personio employee the sync saw appear after the first
+// import: admins are notified once; with auto-invite the invitation goes
+// out on InviteDue ("YYYY-MM-DD", "" for at once).
+type HRNewHire struct {
+	OrgID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	PersonioID int64 `gorm:"primaryKey;autoIncrement:false"`
+	RunID      *int64
+	DetectedAt time.Time
+	HireDate   string
+	InviteDue  string
+	NotifiedAt *time.Time
+	InvitedAt  *time.Time
+	UserID     *int64
+}
+
+// UserPicture is a user's profile picture cached from the HR system.
+// Data is nil (and ContentType "") when the HR system has none; FetchedAt
+// says when it was last asked, so a picture is fetched at most once a day.
+type UserPicture struct {
+	OrgID       int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	ContentType string
+	Data        []byte
+	FetchedAt   time.Time
+}
+
+// BankDetail is a user's reimbursement details imported from Personio.
+// DataEnc holds IBAN, BIC and account holder sealed with secrets.Box (JSON);
+// only IBANMasked (e.g. "DE89 •••• •••• 3000") and the BIC are stored in
+// clear. Warning explains an invalid value (IBANValid, BICValid false).
+type BankDetail struct {
+	OrgID      int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	PersonioID *int64
+	DataEnc    string
+	IBANMasked string `gorm:"column:iban_masked"`
+	BIC        string `gorm:"column:bic"`
+	IBANValid  bool   `gorm:"column:iban_valid"`
+	BICValid   bool   `gorm:"column:bic_valid"`
+	HasHolder  bool
+	Warning    string
+	Source     string
+	RunID      *int64
+	UpdatedAt  time.Time
 }
