@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,81 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	bt.Screenshot(ctx, t, "18-map-teams")
 	must("create all unmapped", chromedp.Click(css(id("create-all-unmapped"))), chromedp.WaitNotPresent(css(id("unmapped"))))
 	bt.Screenshot(ctx, t, "19-map-teams-mapped")
-	must("link users", chromedp.Navigate(base+"/settings/hr/link"), chromedp.WaitVisible(css(id("tab-link-users"))))
+	text := func(step, expr string) string {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(stepCtx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			bt.Screenshot(ctx, t, "failure-hr")
+			t.Fatalf("%s: %v", step, err)
+		}
+		return strings.TrimSpace(v)
+	}
+
+	// Link: a user invited by hand under an employee's address, typed with
+	// capitals and spaces, is offered for linking and linked.
+	must("invite via HR page", chromedp.Navigate(base+"/users/invite-hr"), chromedp.WaitVisible(css(id("invite-hr-form"))))
+	linkEmail := text("employee email", `document.querySelector('[data-testid=invite-hr-row] .has-text-grey').textContent`)
+	if !strings.Contains(linkEmail, "@") {
+		t.Fatalf("employee email %q", linkEmail)
+	}
+	must("invite by hand", chromedp.Navigate(base+"/users/invite"), chromedp.WaitVisible(css(id("invite-form"))),
+		fill(`input[name="email"]`, "  "+strings.ToUpper(linkEmail)+" "), fill(`input[name="name"]`, "Hand Invited"),
+		chromedp.Click(css(id("invite-submit"))), chromedp.WaitVisible(css(id("flash"))))
+	must("link users", chromedp.Navigate(base+"/settings/hr/link"), chromedp.WaitVisible(css(id("tab-link-users"))),
+		chromedp.WaitVisible(css(id("link-match"))))
 	bt.Screenshot(ctx, t, "20-link-users")
+	if n := text("matches", `String(document.querySelectorAll('[data-testid=link-match]').length)`); n != "1" {
+		t.Fatalf("link matches = %s, want 1", n)
+	}
+	must("link save", chromedp.Click(css(id("link-save"))), chromedp.WaitVisible(css(id("flash"))))
+	if f := text("link flash", `document.querySelector('[data-testid=flash]').textContent`); !strings.Contains(f, "1 user linked") {
+		t.Fatalf("link flash %q", f)
+	}
+
+	// Invite via HR with a cost center and a team filter: only matching
+	// employees are listed; the one selected gets the invitation email.
 	must("invite via HR", chromedp.Navigate(base+"/users/invite-hr"), chromedp.WaitVisible(css(id("invite-hr-form"))))
-	bt.Screenshot(ctx, t, "21-invite-via-hr")
+	if strings.Contains(text("linked gone", `document.querySelector('[data-testid=invite-hr-table]').textContent`), linkEmail) {
+		t.Fatalf("the linked employee %s is still offered for invite", linkEmail)
+	}
+	cc := text("cost center", `[...document.querySelectorAll('#cost_center option')].map(o => o.value).find(v => v !== '') || ''`)
+	if cc == "" {
+		t.Fatal("no cost center to filter by")
+	}
+	// The filter replaces the table; wait for the one that says it applied
+	// this filter, not the rows still on screen from before.
+	must("filter cost center", chromedp.SetValue(css(`#cost_center`), cc), chromedp.Click(css(id("invite-hr-filter"))),
+		chromedp.WaitVisible(css(`[data-testid=invite-hr-table][data-cost-center=`+jsString(cc)+`] [data-testid=invite-hr-row]`)))
+	unit := text("first unit", `document.querySelector('[data-testid=invite-hr-row] td:nth-child(4)').textContent`)
+	teamValue := text("team option", `[...document.querySelectorAll('#unit option')].find(o => o.textContent.trim() === `+jsString(unit)+`)?.value || ''`)
+	if teamValue == "" {
+		t.Fatalf("no team option for %q", unit)
+	}
+	must("filter team", chromedp.SetValue(css(`#unit`), teamValue), chromedp.Click(css(id("invite-hr-filter"))),
+		chromedp.WaitVisible(css(`[data-testid=invite-hr-table][data-team=`+jsString(teamValue)+`][data-cost-center=`+jsString(cc)+`] [data-testid=invite-hr-row]`)))
+	units := text("units", `[...document.querySelectorAll('[data-testid=invite-hr-row] td:nth-child(4)')].map(td => td.textContent.trim()).join('|')`)
+	for _, u := range strings.Split(units, "|") {
+		if u != unit {
+			t.Fatalf("team filter %q shows a row of %q (%s)", unit, u, units)
+		}
+	}
+	bt.Screenshot(ctx, t, "21-invite-via-hr-filtered")
+	inviteEmail := text("invitee", `(() => { const r = [...document.querySelectorAll('[data-testid=invite-hr-row]')].find(r => !r.querySelector('[data-testid=no-email]'));
+		document.querySelectorAll('[data-testid=invite-hr-check]').forEach(c => { c.checked = false });
+		r.querySelector('[data-testid=invite-hr-check]').checked = true;
+		return r.querySelector('.has-text-grey').textContent })()`)
+	must("invite selected", chromedp.Click(css(id("invite-hr-selected"))), chromedp.WaitVisible(css(id("flash"))))
+	if f := text("invite flash", `document.querySelector('[data-testid=flash]').textContent`); !strings.Contains(f, "1 invitation sent") {
+		t.Fatalf("invite flash %q", f)
+	}
+	must("mailbox", chromedp.Navigate(base+"/dev/mailbox"), chromedp.WaitVisible(css(`[data-testid="mail"][data-to="`+inviteEmail+`"]`)))
+	bt.Screenshot(ctx, t, "22-mailbox-invite-via-hr")
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
