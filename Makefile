@@ -58,7 +58,10 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 5s)
 		out=$$(mktemp); if ! $(GO) test -run='^$$' -fuzz="^$$spec$$" -fuzztime=$(FUZZTIME) ./$$pkg >$$out 2>&1; then cat $$out; rm -f $$out; exit 1; fi; rm -f $$out; \
 	done
 
+bench: assets ## Measure the sync and the pages on SQLite and PostgreSQL; prints a table and writes bench/results.md
+	$(GO) run ./cmd/roster bench --out bench/results.md
+
 clean: ## Remove build output
 	rm -rf bin static/vendor node_modules/.installed
 
-.PHONY: help assets generate check-generated build run chromium vet test fuzz clean
+.PHONY: help assets generate check-generated build run chromium vet test fuzz bench clean

@@ -31,6 +31,8 @@ Usage:
   roster hr connect --org SLUG --base-url URL --client-id ID --client-secret-file F
   roster hr employees --org SLUG --format json|csv
   roster sync --org SLUG --mode full|partial --area employees|all
+  roster bench [--db sqlite,postgres] [--quick] [--out FILE] [--cases LIST]
+                                      measure the sync and the pages (make bench)
   roster help                         this text and every ROSTER_* variable
 
 Configuration comes from ROSTER_* environment variables (see README.md).
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runHR(ctx, args, getenv, stdout, stderr)
 	case "sync":
 		return runSync(ctx, args, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printVars(stdout)

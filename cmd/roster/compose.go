@@ -1,0 +1,69 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/hrconnect"
+	"github.com/rosterhq/roster/internal/hrinvite"
+	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/lifecycle"
+	"github.com/rosterhq/roster/internal/linking"
+	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/internal/personio"
+	"github.com/rosterhq/roster/internal/secrets"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/teammap"
+	"github.com/rosterhq/roster/internal/teams"
+	"github.com/rosterhq/roster/web"
+)
+
+// services are the use cases of one Roster process, built once from the
+// store: `serve` and `bench` compose the same application.
+type services struct {
+	acc    *accounts.Service
+	tms    *teams.Service
+	tmap   *teammap.Service
+	lnk    *linking.Service
+	hri    *hrinvite.Service
+	hr     *hrconnect.Service
+	ntf    *notify.Service
+	life   *lifecycle.Updater
+	syncer *hrsync.Service
+}
+
+// servicesOptions are what the use cases need besides the store.
+type servicesOptions struct {
+	Sender     mail.Sender
+	Box        *secrets.Box
+	BaseURL    string
+	SandboxURL string
+	Limits     personio.Limits // zero: Personio's published limits
+	Log        *slog.Logger
+}
+
+func newServices(st *store.Store, o servicesOptions) (*services, error) {
+	log := o.Log
+	s := &services{}
+	s.acc = accounts.New(accounts.Options{Store: st, Mailer: o.Sender, BaseURL: o.BaseURL, Logger: log})
+	s.tms = teams.New(st, time.Now, log)
+	s.tmap = teammap.New(st, time.Now, log)
+	s.lnk = linking.New(st, time.Now, log)
+	s.hri = hrinvite.New(st, s.acc, time.Now, log)
+	s.hr = hrconnect.New(hrconnect.Options{Store: st, Box: o.Box, Logger: log, SandboxURL: o.SandboxURL, Limits: o.Limits})
+	s.ntf = notify.New(st, s.acc.EmailUser, time.Now, log.With("component", "notify"))
+	s.life = lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: s.ntf, Accounts: s.acc, Invite: s.hri})
+	var err error
+	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, log); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// webDeps are the web server's dependencies from the services.
+func (s *services) webDeps(st *store.Store) web.Deps {
+	return web.Deps{DB: st, Accounts: s.acc, Teams: s.tms, HR: s.hr, Sync: s.syncer, TeamMap: s.tmap, Linking: s.lnk,
+		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life}
+}
