@@ -173,9 +173,9 @@ type bencher struct {
 // counter counts the SQL statements and the rows they wrote, through GORM
 // callbacks: every query of the app goes through GORM.
 type counter struct {
-	queries    atomic.Int64
-	rows       atomic.Int64 // rows written, any table
-	dataRows   atomic.Int64 // rows written outside the run bookkeeping (runs, API log, leases, claims, sessions)
+	queries     atomic.Int64
+	rows        atomic.Int64 // rows written, any table
+	dataRows    atomic.Int64 // rows written outside the run bookkeeping (runs, API log, leases, claims, sessions)
 	bookkeeping map[string]bool
 }
 
