@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
@@ -65,10 +66,63 @@ func (u *Updater) newHires(ctx context.Context, run *store.SyncRun) error {
 		u.log.LogAttrs(ctx, slog.LevelInfo, "new hires detected", slog.Int64("org_id", run.OrgID),
 			slog.Int64("run_id", run.ID), slog.Int64("new_hires", n))
 	}
+	if err := u.followHireDates(ctx, run.OrgID); err != nil {
+		return err
+	}
 	if err := u.sendDueInvites(ctx, run.OrgID, settings, today); err != nil {
 		return err
 	}
 	return u.notifyNewHires(ctx, run.OrgID, run.ID, settings)
+}
+
+// followHireDates moves the first day of access of invited new hires whose
+// hire date moved in Personio ("access from hire date": login opens on
+// the real first day, not the one known at the invitation).
+func (u *Updater) followHireDates(ctx context.Context, orgID int64) error {
+	moved, err := u.st.MovedAccessDates(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("lifecycle: hire dates of invited new hires: %w", err)
+	}
+	for _, m := range moved {
+		if err := u.st.MoveAccessDate(ctx, orgID, m); err != nil {
+			return fmt.Errorf("lifecycle: %w", err)
+		}
+		u.log.LogAttrs(ctx, slog.LevelInfo, "access date of new hire moved", slog.Int64("org_id", orgID),
+			slog.Int64("personio_id", m.PersonioID), slog.Int64("user_id", m.UserID), slog.String("access_from", m.NewHireDate))
+	}
+	return nil
+}
+
+// reschedule moves the scheduled invitations whose employee's hire date
+// changed in Personio (or whose days-ahead setting changed) to the day the
+// current values give.
+func (u *Updater) reschedule(ctx context.Context, orgID int64, settings *store.SyncSettings, today string) error {
+	hires, err := u.st.ScheduledNewHires(ctx, orgID)
+	if err != nil || len(hires) == 0 {
+		return err
+	}
+	ids := make([]int64, len(hires))
+	for i, h := range hires {
+		ids[i] = h.PersonioID
+	}
+	emps, err := u.st.HREmployeesByIDs(ctx, orgID, ids)
+	if err != nil {
+		return fmt.Errorf("lifecycle: reschedule invitations: %w", err)
+	}
+	for _, h := range hires {
+		e, ok := emps[h.PersonioID]
+		if !ok || e.Removed() {
+			continue
+		}
+		due := inviteDue(settings, &e, today)
+		if due == "" || (due == h.InviteDue && e.HireDate == h.HireDate) {
+			continue
+		}
+		if err := u.st.RescheduleNewHire(ctx, orgID, h.PersonioID, e.HireDate, due); err != nil {
+			return fmt.Errorf("lifecycle: %w", err)
+		}
+	}
+	return nil
 }
 
 // dueInvites sends the invitations of new hires due today in the
@@ -102,17 +156,38 @@ func inviteDue(st *store.SyncSettings, e *store.HREmployee, today string) string
 // on today when auto-invite is on. With "access from hire date" the user's
 // access opens on the hire date. A hire who cannot be invited any more
 // (linked meanwhile, left, email taken) is unscheduled; the admins hear of
-// it unless someone already brought the hire into Roster.
+// it unless someone already brought the hire into Roster or an admin
+// excluded the hire from the sync.
 func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *store.SyncSettings, today string) error {
 	if settings.NewHires != NewHiresInvite || u.invite == nil {
 		return nil
+	}
+	if err := u.reschedule(ctx, orgID, settings, today); err != nil {
+		return err
 	}
 	due, err := u.st.DueNewHireInvites(ctx, orgID, today)
 	if err != nil || len(due) == 0 {
 		return err
 	}
+	ids := make([]int64, len(due))
+	for i, h := range due {
+		ids[i] = h.PersonioID
+	}
+	excluded, err := u.st.ExcludedHREmployees(ctx, orgID, ids)
+	if err != nil {
+		return fmt.Errorf("lifecycle: invite new hires: %w", err)
+	}
 	actor := roster.Actor{OrgID: orgID, Name: ActorName, Role: store.RoleAdmin}
+	invited := 0
 	for _, h := range due {
+		if excluded[h.PersonioID] {
+			// An admin excluded the hire after it was scheduled: that is
+			// the answer, nobody needs to hear the invitation did not go.
+			if err := u.st.CancelNewHireInvite(ctx, orgID, h.PersonioID); err != nil {
+				return err
+			}
+			continue
+		}
 		linked, err := u.st.LinkedUsers(ctx, orgID, []int64{h.PersonioID})
 		if err != nil {
 			return fmt.Errorf("lifecycle: invite new hire %d: %w", h.PersonioID, err)
@@ -127,6 +202,18 @@ func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *sto
 			if roster.FieldErrors(err) == nil {
 				return fmt.Errorf("lifecycle: invite new hire %d: %w", h.PersonioID, err)
 			}
+			// Linked meanwhile (an admin, or a concurrent run or tick, was
+			// quicker): nothing went wrong, nobody needs to hear of it.
+			meanwhile, lerr := u.st.LinkedUsers(ctx, orgID, []int64{h.PersonioID})
+			if lerr != nil {
+				return fmt.Errorf("lifecycle: invite new hire %d: %w", h.PersonioID, lerr)
+			}
+			if _, ok := meanwhile[h.PersonioID]; ok {
+				if err := u.st.CancelNewHireInvite(ctx, orgID, h.PersonioID); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := u.inviteFailed(ctx, orgID, h, err); err != nil {
 				return err
 			}
@@ -140,16 +227,48 @@ func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *sto
 		if !ok {
 			return fmt.Errorf("lifecycle: invite new hire %d: no user after the invitation", h.PersonioID)
 		}
-		if settings.AccessFromHireDate && h.HireDate != "" {
-			if err := u.st.UpdateUserFields(ctx, orgID, user.ID, map[string]any{"access_from": h.HireDate}); err != nil {
-				return fmt.Errorf("lifecycle: access date of new hire %d: %w", h.PersonioID, err)
-			}
+		if err := u.completeInvited(ctx, orgID, &user, settings.AccessFromHireDate, h.HireDate); err != nil {
+			return fmt.Errorf("lifecycle: new hire %d: %w", h.PersonioID, err)
 		}
 		if err := u.st.MarkNewHireInvited(ctx, orgID, h.PersonioID, user.ID, u.now()); err != nil {
 			return err
 		}
+		invited++
 		u.log.LogAttrs(ctx, slog.LevelInfo, "new hire invited", slog.Int64("org_id", orgID),
 			slog.Int64("personio_id", h.PersonioID), slog.Int64("user_id", user.ID), slog.String("access_from", h.HireDate))
+	}
+	if invited > 0 {
+		// The new users' managers (and their managers' role) follow at once,
+		// not only at the next sync.
+		if _, err := u.applyManagers(ctx, orgID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// completeInvited gives a user just invited for a new hire every field
+// Personio manages (the invitation sets only name and job title: hire
+// date, dates, cost center and picture would otherwise wait for the
+// employee's next change in Personio) and, with "access from hire date",
+// the first day they may log in.
+func (u *Updater) completeInvited(ctx context.Context, orgID int64, user *store.User, accessFromHire bool, hireDate string) error {
+	e, err := u.st.HREmployee(ctx, orgID, *user.PersonioID)
+	if err != nil {
+		return fmt.Errorf("load employee: %w", err)
+	}
+	fields := linking.Updates(linking.Diff(linking.UserFields(user), linking.EmployeeFields(e)), u.now())
+	if accessFromHire && hireDate != "" {
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		fields["access_from"] = hireDate
+	}
+	if fields == nil {
+		return nil
+	}
+	if err := u.st.UpdateUserFields(ctx, orgID, user.ID, fields); err != nil {
+		return fmt.Errorf("complete user %d: %w", user.ID, err)
 	}
 	return nil
 }
