@@ -22,6 +22,7 @@ type Page struct {
 	UserRole string
 	IsAdmin  bool
 	Dev      bool
+	Unread   int64 // unread notifications of the user (the bell's badge)
 }
 
 // Flash is a one-time message shown at the top of the next page.

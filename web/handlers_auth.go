@@ -110,7 +110,7 @@ func (s *Server) loginForm(c echo.Context) error {
 func (s *Server) loginSubmit(c echo.Context) error {
 	email, next := c.FormValue("email"), safeNext(c.FormValue("next"))
 	u, err := s.Accounts.Login(c.Request().Context(), email, c.FormValue("password"), c.RealIP(), c.FormValue("org"))
-	if errors.Is(err, accounts.ErrBadLogin) || errors.Is(err, accounts.ErrThrottled) {
+	if errors.Is(err, accounts.ErrBadLogin) || errors.Is(err, accounts.ErrThrottled) || errors.Is(err, accounts.ErrNoAccess) {
 		status := http.StatusUnprocessableEntity
 		if errors.Is(err, accounts.ErrThrottled) {
 			status = http.StatusTooManyRequests
@@ -167,6 +167,13 @@ func (s *Server) acceptSubmit(c echo.Context) error {
 			Email: pi.User.Email, Name: c.FormValue("name"), Errors: fe}), nil)
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.Accounts.CheckAccess(c.Request().Context(), u, nil); errors.Is(err, accounts.ErrNoAccess) {
+		// The password is set, but the user may not log in yet (access from
+		// the hire date): no session.
+		return render(c, http.StatusOK, views.Message("Your password is set", err.Error(), "/login", "Go to login"), nil)
+	} else if err != nil {
 		return err
 	}
 	if err := s.startSession(c, u); err != nil {

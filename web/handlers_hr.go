@@ -274,6 +274,13 @@ func (s *Server) hrSettingsSave(c echo.Context) error {
 func (s *Server) hrTab(c echo.Context) error {
 	ctx, a := c.Request().Context(), actor(c)
 	v := views.HRTab{Page: s.page(c, "HR software", "hr")}
+	if s.Lifecycle != nil {
+		hold, err := s.holdBox(c)
+		if err != nil {
+			return err
+		}
+		v.Hold = hold
+	}
 	conn, err := s.HR.Connection(ctx, a)
 	if err != nil && !errors.Is(err, roster.ErrNotFound) {
 		return err

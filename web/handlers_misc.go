@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,25 +41,9 @@ func (s *Server) auditRows(c echo.Context, es []store.AuditEvent) []views.AuditR
 }
 
 func (s *Server) dashboard(c echo.Context) error {
-	ctx, a := c.Request().Context(), actor(c)
+	ctx, a, loc := c.Request().Context(), actor(c), location(c)
 	d := views.Dashboard{Page: s.page(c, "Dashboard", "dashboard")}
-	if d.IsAdmin {
-		counts, err := s.Accounts.CountByStatus(ctx, a)
-		if err != nil {
-			return err
-		}
-		d.Active, d.Invited, d.Deactivated = counts[store.StatusActive], counts[store.StatusInvited], counts[store.StatusDeactivated]
-		ts, err := s.Teams.List(ctx, a)
-		if err != nil {
-			return err
-		}
-		d.Teams = len(ts)
-		es, _, err := s.Accounts.Audit(ctx, a, store.AuditFilter{Limit: 8})
-		if err != nil {
-			return err
-		}
-		d.Recent = s.auditRows(c, es)
-	} else {
+	if !d.IsAdmin {
 		u, err := s.Accounts.GetUser(ctx, a, a.UserID)
 		if err != nil {
 			return err
@@ -66,8 +51,80 @@ func (s *Server) dashboard(c echo.Context) error {
 		for _, t := range u.Teams {
 			d.MyTeams = append(d.MyTeams, t.Name)
 		}
+		return render(c, http.StatusOK, views.DashboardPage(d), nil)
 	}
+	ad, err := s.Dashboard.ForAdmin(ctx, a, loc)
+	if err != nil {
+		return err
+	}
+	d.Active, d.Invited, d.Deactivated = ad.Counts.Active, ad.Counts.Invited, ad.Counts.Deactivated
+	d.Linked, d.Unlinked, d.Teams = ad.Counts.Linked, ad.Counts.Unlinked, ad.Teams
+	if ad.HasConnection {
+		h := &views.DashboardHealth{Connected: ad.Connected, Failures: ad.Failures}
+		if ad.LastSuccess != nil && ad.LastSuccess.FinishedAt != nil {
+			h.DataAsOf = views.FormatTime(*ad.LastSuccess.FinishedAt, loc)
+		}
+		if r := ad.LastRun; r != nil {
+			h.LastRunID, h.LastRun, h.LastStatus = r.ID, views.FormatTime(r.StartedAt, loc), r.Status
+			if r.Status == store.RunFailed {
+				h.LastError = r.Error
+			}
+		}
+		if s.Schedule != nil && ad.Connected {
+			if full, partial := s.Schedule.NextRuns(a.OrgID); !full.IsZero() {
+				h.NextFull, h.NextPartial = views.FormatTime(full, loc), views.FormatTime(partial, loc)
+			}
+		}
+		d.Health = h
+		for i := range ad.Recent {
+			d.Runs = append(d.Runs, runRow(&ad.Recent[i], loc))
+		}
+		today, _ := time.ParseInLocation(time.DateOnly, ad.Today, loc)
+		d.Joiners, d.Leavers = upcomingRows(ad.Joiners, today), upcomingRows(ad.Leavers, today)
+		until, _ := time.ParseInLocation(time.DateOnly, ad.Until, loc)
+		d.Until = views.FormatDate(until)
+	}
+	es, _, err := s.Accounts.Audit(ctx, a, store.AuditFilter{Limit: 8})
+	if err != nil {
+		return err
+	}
+	d.Recent = s.auditRows(c, es)
 	return render(c, http.StatusOK, views.DashboardPage(d), nil)
+}
+
+// upcomingRows maps joiners or leavers for the dashboard.
+func upcomingRows(es []store.UpcomingEmployee, today time.Time) []views.UpcomingRow {
+	out := make([]views.UpcomingRow, 0, len(es))
+	for i := range es {
+		e := &es[i]
+		r := views.UpcomingRow{Name: e.DisplayName(), Date: e.Date, UserStatus: "not in Roster"}
+		var parts []string
+		for _, p := range []string{e.Position, e.TeamName} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) == 0 && e.DepartmentName != "" {
+			parts = append(parts, e.DepartmentName)
+		}
+		r.Detail = strings.Join(parts, " · ")
+		if day, err := time.ParseInLocation(time.DateOnly, e.Date, today.Location()); err == nil {
+			r.Date = views.FormatDate(day)
+			switch n := int(day.Sub(today).Hours()/24 + 0.5); n {
+			case 0:
+				r.InDays = "today"
+			case 1:
+				r.InDays = "tomorrow"
+			default:
+				r.InDays = "in " + strconv.Itoa(n) + " days"
+			}
+		}
+		if e.UserID != nil {
+			r.UserURL, r.UserStatus = "/users/"+strconv.FormatInt(*e.UserID, 10), e.UserStatus
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 const auditPageSize = 50

@@ -214,7 +214,12 @@ func (s *Server) userEditView(c echo.Context, id int64, errs views.Errors, overr
 	if r.PersonioID != nil {
 		v.Personio = personioView(r, loc)
 	}
-	return v, nil
+	if r.ManagerID != nil {
+		v.ManagerID, v.Manager = *r.ManagerID, r.ManagerName
+	}
+	v.Note = statusNote(r, c)
+	v.Bank, err = s.bankDetailsFor(c, r.ID)
+	return v, err
 }
 
 // personioView is what Personio manages on a linked user, for display.
@@ -228,6 +233,9 @@ func personioView(r *accounts.UserRow, loc *time.Location) *views.UserPersonio {
 	p := &views.UserPersonio{PersonioID: strconv.FormatInt(*r.PersonioID, 10), Manager: dash(r.ManagerName),
 		HireDate: dash(r.HireDate), LastWorkingDay: dash(r.LastWorkingDay), TerminationDate: dash(r.TerminationDate),
 		CostCenter: dash(r.CostCenter), LastSynced: "never", PictureURL: r.PictureURL, Initials: initials(r.Name)}
+	if r.ManagerID != nil && r.ManagerName != "" {
+		p.ManagerID = *r.ManagerID
+	}
 	if r.PersonioSyncedAt != nil {
 		p.LastSynced = views.FormatTime(*r.PersonioSyncedAt, loc)
 	}

@@ -9,17 +9,21 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/bank"
+	"github.com/rosterhq/roster/internal/dashboard"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/lifecycle"
-	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/internal/orgchart"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
@@ -43,6 +47,7 @@ type app struct {
 type appOpts struct {
 	signupOpen bool
 	sandboxURL string
+	now        func() time.Time // the clock of the sync, lifecycle and web app (time.Now when nil)
 }
 
 func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
@@ -52,7 +57,7 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 		opt = o[0]
 	}
 	mb := mail.NewMailbox()
-	acc := accounts.New(accounts.Options{Store: st, Mailer: mb, BaseURL: "http://roster.test", BcryptCost: 4})
+	acc := accounts.New(accounts.Options{Store: st, Mailer: mb, BaseURL: "http://roster.test", BcryptCost: 4, Now: opt.now})
 	box, err := secrets.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -60,15 +65,20 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Limits: personio.NoLimits(), SandboxURL: opt.sandboxURL})
 	hri := hrinvite.New(st, acc, nil, nil)
 	ntf := notify.New(st, acc.EmailUser, nil, nil)
-	life := lifecycle.New(lifecycle.Options{Store: st, Notify: ntf, Accounts: acc, Invite: hri})
+	bk := bank.New(bank.Options{Store: st, Box: box, Providers: hr.Provider, Now: opt.now})
+	life := lifecycle.New(lifecycle.Options{Store: st, Notify: ntf, Accounts: acc, Invite: hri, Now: opt.now,
+		Also: []func(context.Context, *store.SyncRun) error{bk.Import}})
 	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil),
-		AfterRun: life.AfterRun})
+		AfterRun: life.AfterRun, Now: opt.now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hri, Notify: ntf, Lifecycle: life, Mailbox: mb})
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hri, Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now), Now: opt.now,
+		Org: orgchart.New(orgchart.Options{Store: st, Pictures: func(ctx context.Context, orgID int64) (orgchart.PictureSource, error) {
+			return hr.Provider(ctx, orgID, nil)
+		}})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -90,7 +91,9 @@ func csrfToken(c echo.Context) string {
 	return t
 }
 
-// loadSession resolves the session cookie to the current user, if any.
+// loadSession resolves the session cookie to the current user, if any. The
+// session of a deactivated or locked user, or of one whose access has not
+// opened, is dropped: the visitor is anonymous again.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess, _ := s.cookies.Get(c.Request(), sessionName)
@@ -102,6 +105,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				c.Set(ctxOrg, org)
 			case errors.Is(err, roster.ErrNotFound):
 				delete(sess.Values, "sid")
+				_ = sess.Save(c.Request(), c.Response())
+			case errors.Is(err, accounts.ErrNoAccess):
+				// Locked, or access not open: the session ends now and the
+				// login page says why.
+				delete(sess.Values, "sid")
+				sess.AddFlash("danger|" + err.Error())
 				_ = sess.Save(c.Request(), c.Response())
 			default:
 				return err

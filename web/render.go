@@ -36,6 +36,7 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 	p := views.Page{Title: title, Active: active, CSRF: csrfToken(c), Dev: s.Dev && s.Mailbox != nil, Flashes: s.takeFlashes(c)}
 	if u := currentUser(c); u != nil {
 		p.UserName, p.UserRole, p.IsAdmin = u.Name, u.Role, u.IsAdmin()
+		p.Unread = s.unreadCount(c, u) // the bell's badge: one count query
 	}
 	if o := currentOrg(c); o != nil {
 		p.OrgName = o.Name

@@ -47,6 +47,15 @@ func (s *Server) routes() {
 	in.GET("/", s.dashboard)
 	in.GET("/teams", s.teamsList)
 	in.GET("/teams/:id", s.teamShow)
+	in.GET("/notifications", s.notificationsList)
+	in.GET("/notifications/count", s.notificationsCount)
+	in.POST("/notifications/read-all", s.notificationsReadAll)
+	in.POST("/notifications/:id/read", s.notificationRead)
+	in.GET("/org", s.orgChart)
+	in.GET("/org/search", s.orgSearch)
+	in.GET("/org/:id/reports", s.orgReports)
+	in.GET("/people/:id", s.profile)
+	in.GET("/people/:id/picture", s.profilePicture)
 
 	// Admins and owners.
 	adm := in.Group("", s.requireAdmin)
@@ -63,6 +72,9 @@ func (s *Server) routes() {
 	adm.POST("/users/:id/reactivate", s.userReactivate)
 	adm.POST("/users/:id/resend", s.userResend)
 	adm.POST("/users/:id/revoke", s.userRevoke)
+	adm.POST("/users/:id/undo-deactivation", s.userUndoDeactivation)
+	adm.POST("/users/bank-export", s.bankExport)
+	adm.GET("/users/bank-export", s.bankExportPage)
 	adm.POST("/teams", s.teamCreate)
 	adm.POST("/teams/:id", s.teamUpdate)
 	adm.POST("/teams/:id/delete", s.teamDelete)
@@ -91,4 +103,6 @@ func (s *Server) routes() {
 	adm.GET("/settings/hr/link", s.linkUsers)
 	adm.GET("/settings/hr/link/search", s.linkSearch)
 	adm.POST("/settings/hr/link", s.linkUsersSave)
+	adm.POST("/settings/hr/holds/:id/confirm", s.holdConfirm)
+	adm.POST("/settings/hr/holds/:id/discard", s.holdDiscard)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/bank"
+	"github.com/rosterhq/roster/internal/dashboard"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
@@ -23,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/internal/orgchart"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
 )
@@ -57,6 +60,9 @@ type Deps struct {
 	HRInvite   *hrinvite.Service
 	Notify     *notify.Service
 	Lifecycle  *lifecycle.Updater
+	Org        *orgchart.Service
+	Bank       *bank.Service // reimbursement details
+	Dashboard  *dashboard.Service
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time

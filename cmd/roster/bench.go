@@ -70,6 +70,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	out := fs.String("out", "", "also write the table to this file (Markdown)")
 	pgURL := fs.String("postgres-url", firstNonEmpty(getenv("ROSTER_BENCH_POSTGRES_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL admin URL (a database is created and dropped per case)")
 	cases := fs.String("cases", "all", "comma list of: ratelimited, unlimited, partial, second, memory, pages, outbox")
+	slow := fs.Duration("slow", 0, "print every SQL statement slower than this to stderr (finding causes)")
+	pageRequests := fs.Int("page-requests", 0, "requests per client and page (default 25, 3 with --quick)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,12 +79,15 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if *quick {
 		sz = benchSizes{RateLimited: []int{300}, Unlimited: []int{500}, Partial: 500, Memory: 1000, Pages: 500, PageUsers: 100, Requests: 3}
 	}
+	if *pageRequests > 0 {
+		sz.Requests = *pageRequests
+	}
 	want := map[string]bool{}
 	for _, c := range strings.Split(*cases, ",") {
 		want[strings.TrimSpace(c)] = true
 	}
 	on := func(c string) bool { return want["all"] || want[c] }
-	b := &bencher{ctx: ctx, pgURL: *pgURL, log: slog.New(slog.DiscardHandler), progress: stderr}
+	b := &bencher{ctx: ctx, pgURL: *pgURL, log: slog.New(slog.DiscardHandler), progress: stderr, slow: *slow}
 	var rows []benchRow
 	for _, db := range strings.Split(*dbs, ",") {
 		db = strings.TrimSpace(db)
@@ -168,6 +173,7 @@ type bencher struct {
 	pgURL    string
 	log      *slog.Logger
 	progress io.Writer
+	slow     time.Duration
 }
 
 // counter counts the SQL statements and the rows they wrote, through GORM
@@ -181,12 +187,21 @@ type counter struct {
 
 var writeSQL = regexp.MustCompile(`(?is)^\s*(?:with\s.*?\)\s*)?(insert\s+into|update|delete\s+from)\s+"?([a-z_]+)"?`)
 
-func newCounter(db *gorm.DB) (*counter, error) {
+func newCounter(db *gorm.DB, slow time.Duration, w io.Writer) (*counter, error) {
 	c := &counter{bookkeeping: map[string]bool{"sync_runs": true, "api_calls": true, "sync_leases": true, "sync_run_warnings": true, "job_claims": true, "sessions": true}}
+	start := func(tx *gorm.DB) { tx.InstanceSet("bench:start", time.Now()) }
+	var slowMu sync.Mutex
 	count := func(write bool) func(*gorm.DB) {
 		return func(tx *gorm.DB) {
 			c.queries.Add(1)
 			sqlText := tx.Statement.SQL.String()
+			if v, ok := tx.InstanceGet("bench:start"); ok && slow > 0 {
+				if d := time.Since(v.(time.Time)); d > slow {
+					slowMu.Lock()
+					fmt.Fprintf(w, "slow SQL %.1f ms: %s %v\n", ms(d), sqlText, tx.Statement.Vars)
+					slowMu.Unlock()
+				}
+			}
 			m := writeSQL.FindStringSubmatch(sqlText)
 			if !write && m == nil {
 				return
@@ -207,6 +222,12 @@ func newCounter(db *gorm.DB) (*counter, error) {
 	}
 	cb := db.Callback()
 	return c, errors.Join(
+		cb.Query().Before("gorm:query").Register("bench:query:start", start),
+		cb.Row().Before("gorm:row").Register("bench:row:start", start),
+		cb.Raw().Before("gorm:raw").Register("bench:raw:start", start),
+		cb.Create().Before("gorm:create").Register("bench:create:start", start),
+		cb.Update().Before("gorm:update").Register("bench:update:start", start),
+		cb.Delete().Before("gorm:delete").Register("bench:delete:start", start),
 		cb.Query().After("gorm:query").Register("bench:query", count(false)),
 		cb.Row().After("gorm:row").Register("bench:row", count(false)),
 		cb.Raw().After("gorm:raw").Register("bench:raw", count(false)),
@@ -241,7 +262,7 @@ func (b *bencher) env(db string, employees int, rateLimit bool) (*benchEnv, erro
 		cancel()
 		return nil, err
 	}
-	if e.cnt, err = newCounter(e.st.DB()); err != nil {
+	if e.cnt, err = newCounter(e.st.DB(), b.slow, b.progress); err != nil {
 		e.close()
 		return nil, err
 	}

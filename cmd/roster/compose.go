@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/rosterhq/roster/internal/accounts"
+	"github.com/rosterhq/roster/internal/bank"
+	"github.com/rosterhq/roster/internal/dashboard"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
@@ -12,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/notify"
+	"github.com/rosterhq/roster/internal/orgchart"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
@@ -21,7 +25,7 @@ import (
 )
 
 // services are the use cases of one Roster process, built once from the
-// store: `serve` and `bench` compose the same application.
+// store: `serve`, `sync` and `bench` compose the same application.
 type services struct {
 	acc    *accounts.Service
 	tms    *teams.Service
@@ -30,8 +34,11 @@ type services struct {
 	hri    *hrinvite.Service
 	hr     *hrconnect.Service
 	ntf    *notify.Service
+	bank   *bank.Service
 	life   *lifecycle.Updater
 	syncer *hrsync.Service
+	dash   *dashboard.Service
+	org    *orgchart.Service
 }
 
 // servicesOptions are what the use cases need besides the store.
@@ -54,16 +61,21 @@ func newServices(st *store.Store, o servicesOptions) (*services, error) {
 	s.hri = hrinvite.New(st, s.acc, time.Now, log)
 	s.hr = hrconnect.New(hrconnect.Options{Store: st, Box: o.Box, Logger: log, SandboxURL: o.SandboxURL, Limits: o.Limits})
 	s.ntf = notify.New(st, s.acc.EmailUser, time.Now, log.With("component", "notify"))
-	s.life = lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: s.ntf, Accounts: s.acc, Invite: s.hri})
+	// Reimbursement details are imported after every employee sync.
+	s.bank = bank.New(bank.Options{Store: st, Box: o.Box, Providers: s.hr.Provider, Log: log.With("component", "bank")})
+	s.life = lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: s.ntf, Accounts: s.acc, Invite: s.hri,
+		Also: []func(context.Context, *store.SyncRun) error{s.bank.Import}})
 	var err error
 	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, log); err != nil {
 		return nil, err
 	}
+	s.dash = dashboard.New(st, time.Now)
+	s.org = orgchart.New(orgchart.Options{Store: st, Pictures: orgPictures(s.hr), Log: log.With("component", "orgchart")})
 	return s, nil
 }
 
 // webDeps are the web server's dependencies from the services.
 func (s *services) webDeps(st *store.Store) web.Deps {
 	return web.Deps{DB: st, Accounts: s.acc, Teams: s.tms, HR: s.hr, Sync: s.syncer, TeamMap: s.tmap, Linking: s.lnk,
-		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life}
+		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life, Bank: s.bank, Dashboard: s.dash, Org: s.org}
 }

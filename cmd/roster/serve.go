@@ -12,17 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rosterhq/roster/internal/accounts"
-	"github.com/rosterhq/roster/internal/hrconnect"
-	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/jobs"
-	"github.com/rosterhq/roster/internal/lifecycle"
-	"github.com/rosterhq/roster/internal/linking"
-	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/sandbox"
 	"github.com/rosterhq/roster/internal/secrets"
-	"github.com/rosterhq/roster/internal/teammap"
-	"github.com/rosterhq/roster/internal/teams"
 	"github.com/rosterhq/roster/web"
 )
 
@@ -55,25 +47,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		log.Info("Personio sandbox started", "url", sandboxURL, "client_id", sandbox.FullClientID)
 	}
-	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
-	tms := teams.New(st, time.Now, log)
-	tmap := teammap.New(st, time.Now, log)
-	lnk := linking.New(st, time.Now, log)
-	hri := hrinvite.New(st, acc, time.Now, log)
-	hr := hrconnect.New(hrconnect.Options{Store: st, Box: box, Logger: log, SandboxURL: sandboxURL})
-	ntf := notify.New(st, acc.EmailUser, time.Now, log.With("component", "notify"))
-	life := lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: ntf, Accounts: acc, Invite: hri})
-	syncer, err := newSyncService(st, hr, acc, life, log)
+	svc, err := newServices(st, servicesOptions{Sender: sender, Box: box, BaseURL: cfg.BaseURL, SandboxURL: sandboxURL, Log: log})
 	if err != nil {
 		return err
 	}
-	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: life, Logger: log.With("component", "scheduler")})
+	syncer := svc.syncer
+	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: svc.life, Logger: log.With("component", "scheduler")})
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Deps{Dev: cfg.Env == "dev", SignupOpen: cfg.SignupOpen, BaseURL: cfg.BaseURL, Secure: cfg.Secure(),
-		SecretKey: cfg.SecretKey, Logger: log, Registry: reg, DB: st, Accounts: acc, Teams: tms, HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri, Schedule: sched, Mailbox: mailbox, Notify: ntf, Lifecycle: life})
+	deps := svc.webDeps(st)
+	deps.Dev, deps.SignupOpen, deps.BaseURL, deps.Secure = cfg.Env == "dev", cfg.SignupOpen, cfg.BaseURL, cfg.Secure()
+	deps.SecretKey, deps.Logger, deps.Registry, deps.Schedule, deps.Mailbox = cfg.SecretKey, log, reg, sched, mailbox
+	srv, err := web.New(deps)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/hris"
 	"github.com/rosterhq/roster/internal/hrsync"
+	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -33,18 +34,22 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	hr, err := newHRService(cfg, st, stderr)
+	sender, _, err := newSender(cfg, log)
 	if err != nil {
 		return err
 	}
-	life, acc, err := newPeople(cfg, st, log)
+	box, err := secrets.New(cfg.SecretKey)
 	if err != nil {
 		return err
 	}
-	syncer, err := newSyncService(st, hr, acc, life, log)
+	// The whole application: a run applies its changes to users
+	// (lifecycle, notifications, invitations, reimbursement details) as a
+	// run started in the web app does.
+	svc, err := newServices(st, servicesOptions{Sender: sender, Box: box, BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
 		return err
 	}
+	syncer := svc.syncer
 	defer syncer.Shutdown(context.Background())
 	run, started, err := syncer.Run(ctx, a.OrgID, hrsync.Request{Area: *area, Mode: *mode, Trigger: store.TriggerCLI})
 	if err != nil {

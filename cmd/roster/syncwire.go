@@ -9,11 +9,9 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/config"
 	"github.com/rosterhq/roster/internal/hrconnect"
-	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/mail"
-	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -35,20 +33,6 @@ func newSender(cfg *config.Config, log *slog.Logger) (mail.Sender, *mail.Mailbox
 	mailbox := mail.NewMailbox()
 	log.Info("ROSTER_SMTP_URL is not set: emails go to the dev mailbox", "url", cfg.BaseURL+"/dev/mailbox")
 	return mailbox, mailbox, nil
-}
-
-// newPeople builds what a sync outside the web server needs to apply its
-// changes to users: accounts (emails), notifications, invite via HR and
-// the lifecycle updater.
-func newPeople(cfg *config.Config, st *store.Store, log *slog.Logger) (*lifecycle.Updater, *accounts.Service, error) {
-	sender, _, err := newSender(cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	acc := accounts.New(accounts.Options{Store: st, Mailer: sender, BaseURL: cfg.BaseURL, Logger: log})
-	hri := hrinvite.New(st, acc, time.Now, log)
-	ntf := notify.New(st, acc.EmailUser, time.Now, log.With("component", "notify"))
-	return lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: ntf, Accounts: acc, Invite: hri}), acc, nil
 }
 
 // scheduledSync adapts the sync engine to the scheduler.

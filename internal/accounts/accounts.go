@@ -30,7 +30,36 @@ var (
 	ErrThrottled = errors.New("Too many failed attempts. Try again in a few minutes.")
 	ErrSetupDone = errors.New("setup has already been completed")
 	ErrBadInvite = errors.New("This invitation link is invalid, expired or already used. Ask an admin to send a new one.")
+	// ErrNoAccess is matched (errors.Is) by every *AccessError.
+	ErrNoAccess = errors.New("no access")
 )
+
+// AccessError refuses a login or a session of a user whose password is
+// right but who may not use Roster now: locked, or access not open yet.
+// Its message is meant for that user.
+type AccessError struct {
+	Locked     bool
+	AccessFrom string // "YYYY-MM-DD" when the access opens later
+}
+
+func (e *AccessError) Error() string {
+	if e.Locked {
+		return "Your account is locked. Ask an admin of your organisation."
+	}
+	return "Your access opens on " + longDay(e.AccessFrom) + "."
+}
+
+// Is makes errors.Is(err, ErrNoAccess) true.
+func (e *AccessError) Is(target error) bool { return target == ErrNoAccess }
+
+// longDay renders "2026-12-01" as "Tuesday 1 December 2026".
+func longDay(d string) string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return d
+	}
+	return t.Format("Monday 2 January 2006")
+}
 
 // Service runs the account use cases.
 type Service struct {
@@ -198,7 +227,9 @@ func uniqueSlug(ctx context.Context, st *store.Store, name string) (string, erro
 
 // Login checks credentials, throttled per IP and email. With several accounts
 // under one email (in different organisations), orgSlug picks one; without it
-// the first organisation whose password matches wins.
+// the first organisation whose password matches wins. When the password is
+// right but the account may not log in now (locked, access not open yet) it
+// returns an *AccessError, and only then: a wrong password never tells.
 func (s *Service) Login(ctx context.Context, email, password, ip, orgSlug string) (*store.User, error) {
 	email = NormalizeEmail(email)
 	keys := []string{"ip:" + ip, "email:" + email}
@@ -209,27 +240,69 @@ func (s *Service) Login(ctx context.Context, email, password, ip, orgSlug string
 	if err != nil {
 		return nil, err
 	}
+	var refused error
 	for _, u := range users {
 		if u.Status != store.StatusActive {
 			continue
 		}
+		var org *store.Organization
 		if orgSlug != "" {
-			org, err := s.store.Organization(ctx, u.OrgID)
+			org, err = s.store.Organization(ctx, u.OrgID)
 			if err != nil || org.Slug != orgSlug {
 				continue
 			}
 		}
-		if s.hasher.Check(u.PasswordHash, password) {
-			s.throttle.Reset("email:" + email)
-			_ = s.store.TouchLogin(ctx, u.OrgID, u.ID, s.now().UTC())
-			return &u, nil
+		if !s.hasher.Check(u.PasswordHash, password) {
+			continue
 		}
+		if err := s.CheckAccess(ctx, &u, org); err != nil {
+			if !errors.Is(err, ErrNoAccess) {
+				return nil, err
+			}
+			if refused == nil {
+				refused = err
+			}
+			continue
+		}
+		s.throttle.Reset("email:" + email)
+		_ = s.store.TouchLogin(ctx, u.OrgID, u.ID, s.now().UTC())
+		return &u, nil
+	}
+	if refused != nil {
+		s.throttle.Reset("email:" + email)
+		return nil, refused
 	}
 	if len(users) == 0 {
 		s.hasher.CheckDummy(password)
 	}
 	s.throttle.Fail(keys...)
 	return nil, ErrBadLogin
+}
+
+// CheckAccess reports, as an *AccessError, a user who may not use Roster
+// now: locked, or whose AccessFrom day (in the organisation's time zone)
+// has not come yet. org may be nil; it is loaded when needed.
+func (s *Service) CheckAccess(ctx context.Context, u *store.User, org *store.Organization) error {
+	if u.LockedAt != nil {
+		return &AccessError{Locked: true}
+	}
+	if u.AccessFrom == "" {
+		return nil
+	}
+	if org == nil {
+		var err error
+		if org, err = s.store.Organization(ctx, u.OrgID); err != nil {
+			return err
+		}
+	}
+	loc, err := time.LoadLocation(org.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if today := s.now().In(loc).Format(time.DateOnly); u.AccessFrom > today {
+		return &AccessError{AccessFrom: u.AccessFrom}
+	}
+	return nil
 }
 
 // StartSession creates a session for u and returns the cookie token.
@@ -245,6 +318,9 @@ func (s *Service) StartSession(ctx context.Context, u *store.User, ip, userAgent
 }
 
 // Authenticate resolves a session token to its active user and organisation.
+// A deactivated user's session gives roster.ErrNotFound; a locked user's, or
+// one whose access has not opened, an *AccessError; both end the user's
+// sessions.
 func (s *Service) Authenticate(ctx context.Context, token string) (*store.User, *store.Organization, error) {
 	if token == "" {
 		return nil, nil, roster.ErrNotFound
@@ -259,6 +335,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*store.User, 
 	}
 	org, err := s.store.Organization(ctx, su.User.OrgID)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.CheckAccess(ctx, &su.User, org); err != nil {
+		// A locked user, or one whose access is not open (yet), loses every
+		// session at once.
+		if errors.Is(err, ErrNoAccess) {
+			_ = s.store.DeleteUserSessions(ctx, su.User.OrgID, su.User.ID)
+		}
 		return nil, nil, err
 	}
 	if now := s.now().UTC(); now.Sub(su.Session.LastSeenAt) > time.Minute {

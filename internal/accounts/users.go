@@ -27,6 +27,9 @@ type UserRow struct {
 	Invitation *store.Invitation
 	// ManagerName is the name of the user's manager ("" for none).
 	ManagerName string
+	// StatusBy names who deactivated or locked the user (the actor of the
+	// latest deactivation or lock; "" when unknown). GetUser only.
+	StatusBy string
 }
 
 // managerNames maps the managers of the users to their names.
@@ -125,6 +128,20 @@ func (s *Service) GetUser(ctx context.Context, a roster.Actor, id int64) (*UserR
 	}
 	if inv, ok := invs[id]; ok {
 		row.Invitation = &inv
+	}
+	if u.Status == store.StatusDeactivated || u.LockedAt != nil {
+		action := ActionDeactivated
+		if u.Status != store.StatusDeactivated {
+			action = ActionLocked
+		}
+		ev, err := s.store.LatestAuditOf(ctx, a.OrgID, "user", id, action)
+		switch {
+		case errors.Is(err, roster.ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			row.StatusBy = ev.ActorName
+		}
 	}
 	return row, nil
 }

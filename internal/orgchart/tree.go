@@ -15,6 +15,8 @@ import (
 type Person struct {
 	ID        int64
 	Name      string
+	Email     string
+	Title     string
 	ManagerID *int64
 }
 
@@ -159,6 +161,17 @@ func (t *Tree) compare(a, b int64) int {
 
 func (t *Tree) sort(ids []int64) { slices.SortFunc(ids, t.compare) }
 
+// Issue returns the anomaly that made id a root other than by having no
+// manager (a cut cycle, a deactivated or missing manager), if any.
+func (t *Tree) Issue(id int64) (Anomaly, bool) {
+	for _, a := range t.Anomalies {
+		if a.Kind != KindSeveralRoots && len(a.PersonIDs) > 0 && a.PersonIDs[0] == id {
+			return a, true
+		}
+	}
+	return Anomaly{}, false
+}
+
 // Len is the number of people in the tree.
 func (t *Tree) Len() int { return len(t.people) }
 
@@ -194,8 +207,8 @@ func (t *Tree) PathTo(id int64) []int64 {
 	return path
 }
 
-// Search finds people whose name contains q (case-insensitive), by name;
-// at most limit of them.
+// Search finds people whose name, email or title contains q
+// (case-insensitive), by name; at most limit of them.
 func (t *Tree) Search(q string, limit int) []int64 {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" {
@@ -203,7 +216,8 @@ func (t *Tree) Search(q string, limit int) []int64 {
 	}
 	var out []int64
 	for id, p := range t.people {
-		if strings.Contains(strings.ToLower(p.Name), q) {
+		if strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
+			strings.Contains(strings.ToLower(p.Title), q) {
 			out = append(out, id)
 		}
 	}

@@ -235,16 +235,16 @@ type UserPicture struct {
 }
 
 // BankDetail is a user's reimbursement details imported from Personio.
-// DataEnc holds IBAN, BIC and account holder sealed with secrets.Box (JSON);
-// only IBANMasked (e.g. "DE89 •••• •••• 3000") and the BIC are stored in
-// clear. Warning explains an invalid value (IBANValid, BICValid false).
+// DataEnc holds IBAN, BIC and account holder sealed together with
+// secrets.Box (JSON, associated data bound to org and user); only
+// IBANMasked (e.g. "DE89 •••• •••• 3000") is stored in clear. Warning
+// explains an invalid value (IBANValid, BICValid false).
 type BankDetail struct {
 	OrgID      int64 `gorm:"primaryKey;autoIncrement:false"`
 	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
 	PersonioID *int64
 	DataEnc    string
 	IBANMasked string `gorm:"column:iban_masked"`
-	BIC        string `gorm:"column:bic"`
 	IBANValid  bool   `gorm:"column:iban_valid"`
 	BICValid   bool   `gorm:"column:bic_valid"`
 	HasHolder  bool

@@ -1,8 +1,8 @@
 -- +goose Up
 -- Org chart, profiles and reimbursement details (PRODUCT.md sections 10
 -- and 11): profile pictures cached from the HR system, and bank details
--- imported from Personio, stored encrypted (secrets.Box) with a masked
--- display value.
+-- imported from Personio: IBAN, BIC and holder sealed together (secrets.Box,
+-- associated data org+user), only the masked IBAN in clear for display.
 CREATE TABLE user_pictures (
     org_id       INTEGER     NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     user_id      INTEGER     NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -18,7 +18,6 @@ CREATE TABLE bank_details (
     personio_id INTEGER,
     data_enc    TEXT        NOT NULL DEFAULT '',
     iban_masked TEXT        NOT NULL DEFAULT '',
-    bic         TEXT        NOT NULL DEFAULT '',
     iban_valid  INTEGER     NOT NULL DEFAULT 0,
     bic_valid   INTEGER     NOT NULL DEFAULT 0,
     has_holder  INTEGER     NOT NULL DEFAULT 0,

@@ -1,0 +1,142 @@
+package orgchart
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/roster"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Profile is a user's profile as the actor may see it.
+//
+// Visibility: the user themself, admins and owners, and the user's
+// managers (up the reporting chain, or as manager or approver of one of
+// the user's teams) see the full profile. Everyone else in the
+// organisation sees what the org chart shows: name, title, teams, email,
+// manager, start date and reports. Deactivated users are not in the chart:
+// only full viewers see their profile; for others it does not exist.
+type Profile struct {
+	ID         int64
+	Name       string
+	Title      string
+	Email      string
+	HireDate   string
+	Teams      []store.UserTeam
+	Manager    *Ref // Name "" when the manager no longer exists
+	Reports    []Ref
+	HasPicture bool
+
+	// Linked: the user is linked to a Personio employee, so the fields the
+	// sync manages come from Personio (shown to everyone: it says where a
+	// field comes from, nothing about the person).
+	Linked              bool
+	ManagerFromPersonio bool
+
+	// Full is set when the actor sees the whole profile; the fields below
+	// are empty otherwise.
+	Full            bool
+	Status          string
+	Role            string
+	LastWorkingDay  string
+	TerminationDate string
+	CostCenter      string
+	SyncedAt        *time.Time
+}
+
+// Fields the employee sync manages on a linked user.
+const (
+	FieldName            = "name"
+	FieldTitle           = "title"
+	FieldHireDate        = "hire_date"
+	FieldLastWorkingDay  = "last_working_day"
+	FieldTerminationDate = "termination_date"
+	FieldCostCenter      = "cost_center"
+	FieldPicture         = "picture"
+	FieldManager         = "manager"
+)
+
+// FromPersonio reports whether a field's value came from Personio: the
+// user is linked and the sync manages the field (the manager only when the
+// sync set it). Anything else (email, status, role, a manager set by hand)
+// is Roster's.
+func (p *Profile) FromPersonio(field string) bool {
+	if !p.Linked {
+		return false
+	}
+	switch field {
+	case FieldName, FieldTitle, FieldHireDate, FieldLastWorkingDay, FieldTerminationDate, FieldCostCenter, FieldPicture:
+		return true
+	case FieldManager:
+		return p.ManagerFromPersonio
+	}
+	return false
+}
+
+// Profile loads user id's profile for the actor; another organisation's
+// user is ErrNotFound.
+func (s *Service) Profile(ctx context.Context, a roster.Actor, id int64) (*Profile, error) {
+	u, err := s.store.User(ctx, a.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := s.load(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	full := a.UserID == id || a.IsAdmin() || ch.managesUpChain(a.UserID, id)
+	if !full {
+		if full, err = s.store.IsManagerOf(ctx, a.OrgID, a.UserID, id); err != nil {
+			return nil, err
+		}
+	}
+	if !full && u.Status == store.StatusDeactivated {
+		return nil, roster.ErrNotFound
+	}
+	teams, err := s.store.TeamsOfUser(ctx, a.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &Profile{ID: u.ID, Name: u.Name, Title: u.JobTitle, Email: u.Email, HireDate: u.HireDate, Teams: teams, HasPicture: u.PictureURL != "", Full: full,
+		Linked: u.FromPersonio(), ManagerFromPersonio: u.ManagerSource == store.SourcePersonio}
+	if u.ManagerID != nil && *u.ManagerID != 0 {
+		// A manager outside the organisation has no name here (missing).
+		m := ch.ref(*u.ManagerID)
+		p.Manager = &m
+	}
+	for _, r := range ch.people {
+		if r.ManagerID != nil && *r.ManagerID == id && r.ID != id && r.Status != store.StatusDeactivated {
+			p.Reports = append(p.Reports, ch.ref(r.ID))
+		}
+	}
+	slices.SortFunc(p.Reports, func(x, y Ref) int {
+		if c := strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)); c != 0 {
+			return c
+		}
+		return int(x.ID - y.ID)
+	})
+	if full {
+		p.Status, p.Role = u.Status, u.Role
+		p.LastWorkingDay, p.TerminationDate, p.CostCenter = u.LastWorkingDay, u.TerminationDate, u.CostCenter
+		p.SyncedAt = u.PersonioSyncedAt
+	}
+	return p, nil
+}
+
+// managesUpChain reports whether manager is above id in the reporting
+// lines (users.manager_id followed upwards, loops stopped).
+func (ch *chart) managesUpChain(manager, id int64) bool {
+	if manager == 0 || manager == id {
+		return false
+	}
+	seen := map[int64]bool{id: true}
+	for cur := ch.people[id].ManagerID; cur != nil && *cur != 0 && !seen[*cur]; cur = ch.people[*cur].ManagerID {
+		if *cur == manager {
+			return true
+		}
+		seen[*cur] = true
+	}
+	return false
+}

@@ -1,0 +1,154 @@
+package web_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/rosterhq/roster/internal/sandbox"
+	"github.com/rosterhq/roster/internal/sandbox/sandboxtest"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/storetest"
+)
+
+func TestDashboardCountsHealthAndUpcomingChanges(t *testing.T) {
+	// A frozen clock shared by the sandbox, the sync, the lifecycle and the
+	// web app: "today" is 2 March 2026 in Berlin.
+	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	sb, sbURL := sandboxtest.Start(t, sandbox.Options{Employees: 120, Seed: 1, Now: clock})
+	hireDate := "2026-03-12"
+	first, last, team := "Jonas", "Joiner", "Platform"
+	hire, err := sb.Hire(sandbox.EmployeeInput{FirstName: &first, LastName: &last, HireDate: &hireDate, Team: &team})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today, until := "2026-03-02", "2026-04-01"
+	var leaver sandbox.Employee
+	for _, e := range sb.Employees() {
+		if e.Status == "active" && e.LastWorkingDay == "" && e.ID != hire.ID {
+			leaver = e
+			break
+		}
+	}
+	if _, err := sb.Terminate(leaver.ID, sandbox.Termination{LastWorkingDay: "2026-03-09"}); err != nil {
+		t.Fatal(err)
+	}
+	// Expected from the sandbox's own data.
+	var joiners, leavers []string
+	for _, e := range sb.Employees() {
+		name := e.FirstName + " " + e.LastName
+		if e.PreferredName != "" {
+			name = e.PreferredName
+		}
+		if e.HireDate >= today && e.HireDate <= until {
+			joiners = append(joiners, name)
+		}
+		leave := e.LastWorkingDay
+		if leave == "" {
+			leave = e.TerminationDate
+		}
+		if leave >= today && leave <= until {
+			leavers = append(leavers, name)
+		}
+	}
+	slices.Sort(joiners)
+	slices.Sort(leavers)
+
+	names := func(r *resp, box, row string) []string {
+		var out []string
+		r.find(`[data-testid="` + box + `"] [data-testid="` + row + `"] [data-testid="upcoming-name"]`).Each(func(_ int, s *goquery.Selection) {
+			out = append(out, strings.TrimSpace(s.Text()))
+		})
+		slices.Sort(out)
+		return out
+	}
+
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newApp(t, st, appOpts{sandboxURL: sbURL, now: clock})
+		owner := a.setupOrg("Acme", "olga@acme.test")
+		orgID := a.orgID(t)
+
+		// Before connecting: counts, and an invitation to connect.
+		d := owner.get("/")
+		expectStatus(t, d, http.StatusOK)
+		if d.testid("stat-active").Find(".title").Text() != "1" || d.testid("connect-hr").Length() != 1 {
+			t.Fatalf("dashboard before connecting: %.500s", d.testid("dashboard-stats").Text())
+		}
+
+		connectSandbox(t, owner, sbURL)
+		a.invite(owner, "ivy@acme.test", "Ivy", "member")
+		syncEmployees(t, owner)
+		// Link the invited user to the joiner.
+		if err := st.UpdateUserFields(t.Context(), orgID, a.userID("ivy@acme.test"), map[string]any{"personio_id": int64(hire.ID)}); err != nil {
+			t.Fatal(err)
+		}
+
+		d = owner.get("/")
+		expectStatus(t, d, http.StatusOK)
+		for id, want := range map[string]string{"stat-active": "1", "stat-invited": "1", "stat-deactivated": "0", "stat-linked": "1", "stat-unlinked": "1"} {
+			if got := strings.TrimSpace(d.testid(id).Find(".title").Text()); got != want {
+				t.Errorf("%s = %q, want %q", id, got, want)
+			}
+		}
+		if d.testid("hr-connection").Text() != "Personio connected" {
+			t.Errorf("connection %q", d.testid("hr-connection").Text())
+		}
+		if got := d.testid("dash-data-as-of").Text(); !strings.Contains(got, "2 Mar 2026, 10:30") {
+			t.Errorf("data as of %q", got)
+		}
+		if !strings.Contains(d.testid("dash-last-run").Text(), "succeeded") || d.testid("dash-failures").Text() != "none" {
+			t.Errorf("last run %q, failures %q", d.testid("dash-last-run").Text(), d.testid("dash-failures").Text())
+		}
+		runs := d.find(`[data-testid="dash-run"] a`)
+		if href, _ := runs.First().Attr("href"); runs.Length() != 1 || !strings.HasPrefix(href, "/settings/hr/runs/") {
+			t.Errorf("recent runs: %d, %q", runs.Length(), href)
+		}
+
+		gotJ, gotL := names(d, "upcoming-joiners", "joiner"), names(d, "upcoming-leavers", "leaver")
+		if !slices.Equal(gotJ, joiners) || !slices.Contains(gotJ, "Jonas Joiner") {
+			t.Errorf("joiners %q, want %q", gotJ, joiners)
+		}
+		if !slices.Equal(gotL, leavers) || len(leavers) == 0 {
+			t.Errorf("leavers %q, want %q", gotL, leavers)
+		}
+		jonas := d.find(`[data-testid="joiner"]:contains("Jonas Joiner")`)
+		if !strings.Contains(jonas.Text(), "12 Mar 2026") || !strings.Contains(jonas.Text(), "in 10 days") || !strings.Contains(jonas.Text(), "invited") {
+			t.Errorf("joiner row %q", jonas.Text())
+		}
+		if href, _ := jonas.Find("a").Attr("href"); href != "/users/"+itoa(a.userID("ivy@acme.test")) {
+			t.Errorf("joiner link %q", href)
+		}
+		if d.testid("movers-note").Length() != 1 {
+			t.Error("no word on movers")
+		}
+
+		// A failed run shows as the last run, with its reason, and counts.
+		fin := now.Add(time.Minute)
+		failed := &store.SyncRun{OrgID: orgID, Area: store.AreaEmployees, Mode: store.ModePartial, Trigger: store.TriggerSchedule,
+			Status: store.RunFailed, StartedAt: fin, FinishedAt: &fin, HeartbeatAt: fin, Error: "Personio rejected the credentials."}
+		if err := st.DB().Create(failed).Error; err != nil {
+			t.Fatal(err)
+		}
+		d = owner.get("/")
+		if !strings.Contains(d.testid("dash-failures").Text(), "1 failed") || !strings.Contains(d.testid("dash-last-error").Text(), "rejected the credentials") {
+			t.Errorf("after a failure: %q / %q", d.testid("dash-failures").Text(), d.testid("dash-last-error").Text())
+		}
+		if got := d.testid("dash-data-as-of").Text(); !strings.Contains(got, "2 Mar 2026, 10:30") {
+			t.Errorf("a failed run changed data as of: %q", got)
+		}
+
+		// A member sees their teams, none of the admin panels.
+		link := a.invite(owner, "mia@acme.test", "Mia", "member")
+		mia := a.acceptAs(link, "Mia")
+		m := mia.get("/")
+		expectStatus(t, m, http.StatusOK)
+		if m.testid("member-dashboard").Length() != 1 || m.testid("hr-health").Length() != 0 || m.testid("upcoming-joiners").Length() != 0 {
+			t.Error("member dashboard shows admin panels")
+		}
+	})
+}
