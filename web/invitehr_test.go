@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -42,6 +43,11 @@ func TestInviteViaHR(t *testing.T) {
 		orgID := a.orgID(t)
 		connectSandbox(t, owner, sbURL)
 		syncEmployees(t, owner)
+		// The run shows as finished before its OnFinish hook
+		// (hrconnect.FirstImportNotifier) emails the owner: wait for that
+		// mail, so that no mail of the sync lands while invitation mails
+		// are counted below.
+		waitFirstImportMail(t, a, "olga@acme.test")
 
 		// Current employees (no end date at all, to keep clear of today).
 		count := map[string]int{}
@@ -111,8 +117,11 @@ func TestInviteViaHR(t *testing.T) {
 		if !strings.Contains(r.testid("form-error").Text(), "no email") {
 			t.Errorf("error %q", r.testid("form-error").Text())
 		}
-		if len(a.mailbox.Messages()) != mails {
-			t.Fatalf("mails sent by a refused invite")
+		if all := a.mailbox.Messages(); len(all) != mails {
+			t.Fatalf("mails sent by a refused invite: %d new, newest to %s %q", len(all)-mails, all[0].To, all[0].Subject)
+		}
+		if linked, _ := st.LinkedUsers(t.Context(), orgID, []int64{int64(e1.ID)}); len(linked) != 0 {
+			t.Fatalf("a refused invite created a user for %s", e1.Email)
 		}
 
 		// Invite selected.
@@ -132,6 +141,11 @@ func TestInviteViaHR(t *testing.T) {
 			u := linked[int64(e.ID)]
 			if u.Status != store.StatusInvited || u.Email != strings.ToLower(strings.TrimSpace(e.Email)) || u.JobTitle != e.Position || u.Role != store.RoleMember {
 				t.Errorf("user for %d: %+v", e.ID, u)
+			}
+			// Every field Personio manages comes with the invitation.
+			if u.HireDate != e.HireDate || !strings.Contains(u.CostCenter, e.CostCenters[0].Name) || u.PersonioSyncedAt == nil {
+				t.Errorf("user for %d lacks Personio fields: hire date %q (want %q), cost center %q (want %q)",
+					e.ID, u.HireDate, e.HireDate, u.CostCenter, e.CostCenters[0].Name)
 			}
 			found := false
 			for _, m := range a.mailbox.Messages() {
@@ -186,4 +200,23 @@ func TestInviteViaHR(t *testing.T) {
 			}
 		}
 	})
+}
+
+// waitFirstImportMail waits until the "first import done" email of the sync's
+// OnFinish hook reached to: the hook runs after the run is recorded as
+// finished, so a test that counts mails must not start before it.
+func waitFirstImportMail(t *testing.T, a *app, to string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, m := range a.mailbox.Messages() {
+			if m.To == to && strings.Contains(m.Subject, "first Personio import") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no first-import email to %s within 10s", to)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

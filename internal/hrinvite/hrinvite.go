@@ -128,8 +128,11 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 }
 
 // Invite invites the given employees in one transaction: each becomes an
-// invited member linked to the employee, with name and job title from
-// Personio and the mapped team, and gets an invitation email. Any employee
+// invited member linked to the employee, with every field Personio manages,
+// the mapped team, the manager linked to their supervisor and, with
+// "access from hire date", access from a hire date ahead
+// (linking.CompleteInvited), and gets an invitation email. The automatic
+// invitation of new hires goes through here too. Any employee
 // that cannot be invited fails the whole call with a validation error
 // (field "employee_<id>") and nothing changes. It returns how many were
 // invited.
@@ -196,11 +199,10 @@ func (s *Service) Invite(ctx context.Context, a roster.Actor, personioIDs []int6
 		if err != nil {
 			return err
 		}
-		userIDs := make([]int64, len(users))
-		for i, u := range users {
-			userIDs[i] = u.ID
-		}
-		if _, err := teammap.ReassignUsers(ctx, tx, a.OrgID, userIDs, now); err != nil {
+		// The invitation sets name and job title; the rest of what Personio
+		// manages, the first day of access, the mapped team and the manager
+		// follow at once, as for new hires invited automatically.
+		if err := linking.CompleteInvited(ctx, tx, a, users, emps, today, now); err != nil {
 			return err
 		}
 		send = sendFn

@@ -24,6 +24,8 @@ type emp struct {
 	status, term, lwd string
 	outOfScope, gone  bool
 	teamID            int64
+	hire, picture     string
+	supervisor        int64
 }
 
 type fixture struct {
@@ -68,6 +70,10 @@ func (f *fixture) employees(t *testing.T, es ...emp) {
 			Custom: "{}", Warnings: "[]", InScope: !e.outOfScope, FirstSeenAt: now, LastSyncedAt: now, SearchText: strings.ToLower(fmt.Sprintf("e %d %s", e.id, e.email))}
 		if e.gone {
 			r.RemovedAt = &now
+		}
+		r.HireDate, r.ProfilePictureURL = e.hire, e.picture
+		if e.supervisor != 0 {
+			r.SupervisorID = &e.supervisor
 		}
 		rows = append(rows, r)
 	}
@@ -200,3 +206,100 @@ func TestListAndInvite(t *testing.T) {
 		}
 	})
 }
+
+// TestInviteGivesEveryPersonioField: an employee invited via HR gets at once
+// every field Personio manages, as a new hire invited automatically does:
+// dates, cost center, picture, access from a hire date ahead (with "access
+// from hire date"), the mapped team and the user linked to the supervisor as
+// manager (who becomes a manager).
+func TestInviteGivesEveryPersonioField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		ctx := t.Context()
+		f.employees(t,
+			emp{id: 20, email: "boss@acme.test", teamID: 10, team: "Backend"},
+			emp{id: 21, email: "new@acme.test", teamID: 10, team: "Backend", cc: "R&D", supervisor: 20,
+				hire: "2025-03-20", lwd: "2025-12-31", term: "2026-01-31", picture: "https://img.test/21.png"},
+			emp{id: 22, email: "old@acme.test", teamID: 11, team: "Sales", hire: "2024-01-10", supervisor: 21},
+			emp{id: 23, email: "later@acme.test", teamID: 10, team: "Backend", hire: "2025-04-01"},
+		)
+		boss := &store.User{OrgID: f.org, Email: "boss@acme.test", Name: "Boss", Role: store.RoleMember, Status: store.StatusActive,
+			PersonioID: ptr(int64(20)), CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateUser(ctx, boss); err != nil {
+			t.Fatal(err)
+		}
+		team := &store.Team{OrgID: f.org, Name: "Engineering", CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateTeam(ctx, team); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveTeamMapping(ctx, &store.TeamMapping{OrgID: f.org, Source: store.TeamSourceTeam, PersonioKey: "10", PersonioName: "Backend", TeamID: team.ID, CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		settings := func(accessFromHire bool) {
+			s, err := st.SyncSettings(ctx, f.org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.AccessFromHireDate = accessFromHire
+			if err := st.SaveSyncSettings(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settings(true)
+
+		if n, err := f.svc.Invite(ctx, f.owner, []int64{21, 22}); err != nil || n != 2 {
+			t.Fatalf("invite: %d %v", n, err)
+		}
+		linked, err := st.LinkedUsers(ctx, f.org, []int64{21, 22})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := linked[21]
+		got := map[string][2]string{
+			"name":             {u.Name, "E 21"},
+			"job title":        {u.JobTitle, "Engineer"},
+			"hire date":        {u.HireDate, "2025-03-20"},
+			"last working day": {u.LastWorkingDay, "2025-12-31"},
+			"termination date": {u.TerminationDate, "2026-01-31"},
+			"cost center":      {u.CostCenter, "R&D"},
+			"picture":          {u.PictureURL, "https://img.test/21.png"},
+			"access from":      {u.AccessFrom, "2025-03-20"},
+		}
+		for field, v := range got {
+			if v[0] != v[1] {
+				t.Errorf("invited user's %s %q, want %q", field, v[0], v[1])
+			}
+		}
+		if u.ManagerID == nil || *u.ManagerID != boss.ID || u.ManagerSource != store.SourcePersonio {
+			t.Errorf("invited user's manager %v (%q), want %d from Personio", u.ManagerID, u.ManagerSource, boss.ID)
+		}
+		if b, _ := st.User(ctx, f.org, boss.ID); b.Role != store.RoleManager {
+			t.Errorf("supervisor's role %s, want manager", b.Role)
+		}
+		// 22 is supervised by 21, invited in the same call; hired long ago:
+		// no access date; its Personio team is unmapped: no team.
+		old := linked[22]
+		if old.HireDate != "2024-01-10" || old.AccessFrom != "" {
+			t.Errorf("user 22: hire date %q access from %q", old.HireDate, old.AccessFrom)
+		}
+		if old.ManagerID == nil || *old.ManagerID != u.ID {
+			t.Errorf("user 22's manager %v, want %d", old.ManagerID, u.ID)
+		}
+		teams, _ := st.TeamsOfUsers(ctx, f.org, []int64{u.ID, old.ID})
+		if len(teams[u.ID]) != 1 || teams[u.ID][0].ID != team.ID || len(teams[old.ID]) != 0 {
+			t.Errorf("teams %v", teams)
+		}
+
+		// Without "access from hire date", a hire date ahead gives no access date.
+		settings(false)
+		if _, err := f.svc.Invite(ctx, f.owner, []int64{23}); err != nil {
+			t.Fatal(err)
+		}
+		later, _ := st.LinkedUsers(ctx, f.org, []int64{23})
+		if l := later[23]; l.HireDate != "2025-04-01" || l.AccessFrom != "" {
+			t.Errorf("user 23: hire date %q access from %q", l.HireDate, l.AccessFrom)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/accounts"
-	"github.com/rosterhq/roster/internal/linking"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
@@ -153,11 +152,13 @@ func inviteDue(st *store.SyncSettings, e *store.HREmployee, today string) string
 }
 
 // sendDueInvites invites, one by one, the new hires whose invitation is due
-// on today when auto-invite is on. With "access from hire date" the user's
-// access opens on the hire date. A hire who cannot be invited any more
-// (linked meanwhile, left, email taken) is unscheduled; the admins hear of
-// it unless someone already brought the hire into Roster or an admin
-// excluded the hire from the sync.
+// on today when auto-invite is on, through hrinvite.Service.Invite like an
+// admin's "Invite users via HR": the user gets every field Personio
+// manages, the mapped team and the manager at once, and with "access from
+// hire date" access opens on the hire date (linking.CompleteInvited). A
+// hire who cannot be invited any more (linked meanwhile, left, email
+// taken) is unscheduled; the admins hear of it unless someone already
+// brought the hire into Roster or an admin excluded the hire from the sync.
 func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *store.SyncSettings, today string) error {
 	if settings.NewHires != NewHiresInvite || u.invite == nil {
 		return nil
@@ -178,7 +179,6 @@ func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *sto
 		return fmt.Errorf("lifecycle: invite new hires: %w", err)
 	}
 	actor := roster.Actor{OrgID: orgID, Name: ActorName, Role: store.RoleAdmin}
-	invited := 0
 	for _, h := range due {
 		if excluded[h.PersonioID] {
 			// An admin excluded the hire after it was scheduled: that is
@@ -227,48 +227,11 @@ func (u *Updater) sendDueInvites(ctx context.Context, orgID int64, settings *sto
 		if !ok {
 			return fmt.Errorf("lifecycle: invite new hire %d: no user after the invitation", h.PersonioID)
 		}
-		if err := u.completeInvited(ctx, orgID, &user, settings.AccessFromHireDate, h.HireDate); err != nil {
-			return fmt.Errorf("lifecycle: new hire %d: %w", h.PersonioID, err)
-		}
 		if err := u.st.MarkNewHireInvited(ctx, orgID, h.PersonioID, user.ID, u.now()); err != nil {
 			return err
 		}
-		invited++
 		u.log.LogAttrs(ctx, slog.LevelInfo, "new hire invited", slog.Int64("org_id", orgID),
-			slog.Int64("personio_id", h.PersonioID), slog.Int64("user_id", user.ID), slog.String("access_from", h.HireDate))
-	}
-	if invited > 0 {
-		// The new users' managers (and their managers' role) follow at once,
-		// not only at the next sync.
-		if _, err := u.applyManagers(ctx, orgID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// completeInvited gives a user just invited for a new hire every field
-// Personio manages (the invitation sets only name and job title: hire
-// date, dates, cost center and picture would otherwise wait for the
-// employee's next change in Personio) and, with "access from hire date",
-// the first day they may log in.
-func (u *Updater) completeInvited(ctx context.Context, orgID int64, user *store.User, accessFromHire bool, hireDate string) error {
-	e, err := u.st.HREmployee(ctx, orgID, *user.PersonioID)
-	if err != nil {
-		return fmt.Errorf("load employee: %w", err)
-	}
-	fields := linking.Updates(linking.Diff(linking.UserFields(user), linking.EmployeeFields(e)), u.now())
-	if accessFromHire && hireDate != "" {
-		if fields == nil {
-			fields = map[string]any{}
-		}
-		fields["access_from"] = hireDate
-	}
-	if fields == nil {
-		return nil
-	}
-	if err := u.st.UpdateUserFields(ctx, orgID, user.ID, fields); err != nil {
-		return fmt.Errorf("complete user %d: %w", user.ID, err)
+			slog.Int64("personio_id", h.PersonioID), slog.Int64("user_id", user.ID), slog.String("access_from", user.AccessFrom))
 	}
 	return nil
 }

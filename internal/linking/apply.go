@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/teammap"
 )
 
 // Audit actions of the manager sync.
@@ -265,4 +266,52 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 		return 0, err
 	}
 	return len(plan), nil
+}
+
+// CompleteInvited finishes, inside tx, users just invited for their Personio
+// employee (emps, by Personio id), the same way for "Invite users via HR"
+// and for the automatic invitation of new hires: every field Personio
+// manages (Diff: hire date, last working day, termination date, cost
+// center, picture; name and job title come with the invitation), the first
+// day of access when "access from hire date" is on and the hire date is
+// today or ahead (today is the organisation's date), the mapped team, and
+// the managers (ApplyManagers: an invited user gets the user linked to
+// their supervisor; an invited supervisor gets their reports).
+func CompleteInvited(ctx context.Context, tx *store.Store, a roster.Actor, users []store.User, emps map[int64]store.HREmployee, today string, now time.Time) error {
+	if len(users) == 0 {
+		return nil
+	}
+	settings, err := tx.SyncSettings(ctx, a.OrgID)
+	if err != nil {
+		return fmt.Errorf("load sync settings: %w", err)
+	}
+	ids := make([]int64, 0, len(users))
+	for i := range users {
+		u := &users[i]
+		if u.PersonioID == nil {
+			return fmt.Errorf("complete invited user %d: not linked to an employee", u.ID)
+		}
+		e, ok := emps[*u.PersonioID]
+		if !ok {
+			return fmt.Errorf("complete invited user %d: Personio employee %d not loaded", u.ID, *u.PersonioID)
+		}
+		fields := Updates(Diff(UserFields(u), EmployeeFields(&e)), now)
+		if settings.AccessFromHireDate && e.HireDate != "" && e.HireDate >= today {
+			if fields == nil {
+				fields = map[string]any{}
+			}
+			fields["access_from"] = e.HireDate
+		}
+		if fields != nil {
+			if err := tx.UpdateUserFields(ctx, a.OrgID, u.ID, fields); err != nil {
+				return fmt.Errorf("complete invited user %d: %w", u.ID, err)
+			}
+		}
+		ids = append(ids, u.ID)
+	}
+	if _, err := teammap.ReassignUsers(ctx, tx, a.OrgID, ids, now); err != nil {
+		return err
+	}
+	_, err = ApplyManagers(ctx, tx, a, now)
+	return err
 }

@@ -26,7 +26,7 @@ type Note struct {
 	Kind  string
 	Title string
 	Body  string
-	// Link is a path inside Roster ("/users/invite/hr?q=Ada").
+	// Link is a path inside Roster ("/users/invite-hr?q=Ada").
 	Link string
 	// DedupeKey, when set, delivers the note at most once per recipient.
 	DedupeKey string

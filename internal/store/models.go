@@ -153,7 +153,7 @@ type AuditEvent struct {
 
 // AllModels lists every row struct; the schema test checks each against both dialects.
 func AllModels() []any {
-	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}, &Notification{}, &UserDeactivation{}, &SyncHold{}, &HRNewHire{}, &UserPicture{}, &BankDetail{}}
+	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}, &Notification{}, &UserDeactivation{}, &SyncHold{}, &HRNewHire{}, &UserPicture{}, &BankDetail{}, &AbsenceCategory{}, &Absence{}, &TimeEntry{}, &OutboxItem{}}
 }
 
 // Notification is one in-app notification of a user (the bell).
@@ -252,4 +252,127 @@ type BankDetail struct {
 	Source     string
 	RunID      *int64
 	UpdatedAt  time.Time
+}
+
+// Absence statuses (Absence.Status).
+const (
+	AbsencePending   = "pending"
+	AbsenceApproved  = "approved"
+	AbsenceRejected  = "rejected"
+	AbsenceCancelled = "cancelled"
+	// AbsenceToConfirm is a time-off imported from Personio (Personio
+	// leads) that a manager has not confirmed yet.
+	AbsenceToConfirm = "to_confirm"
+	AbsenceConfirmed = "confirmed"
+)
+
+// Absence sources (Absence.Source).
+const (
+	SourceRoster = "roster"
+	// SourcePersonio ("personio") is shared with the manager and role
+	// sources.
+)
+
+// AbsenceCategory is a Roster absence category, paired with a Personio
+// time-off type by name once and by PersonioTypeID afterwards.
+type AbsenceCategory struct {
+	ID               int64 `gorm:"primaryKey"`
+	OrgID            int64
+	Name             string
+	PersonioTypeID   *int64
+	PersonioTypeName string
+	HalfDays         bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Absence is an absence requested in Roster or imported from Personio.
+// StartDate and EndDate are YYYY-MM-DD, inclusive.
+type Absence struct {
+	ID           int64 `gorm:"primaryKey"`
+	OrgID        int64
+	UserID       int64
+	CategoryID   *int64
+	StartDate    string
+	EndDate      string
+	HalfDayStart bool
+	HalfDayEnd   bool
+	Comment      string
+	Status       string
+	Source       string
+	ApproverID   *int64
+	DecidedByID  *int64
+	DecidedAt    *time.Time
+	DecisionNote string
+	PersonioID   *int64
+	// PersonioHash is the hash of the Personio time-off last imported or
+	// pushed, so an unchanged one is not written again.
+	PersonioHash string
+	// OutOfSync says why a change is not synced (made in the system that
+	// does not lead); "" when in sync.
+	OutOfSync string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Time entry statuses (TimeEntry.Status).
+const (
+	TimeRunning   = "running"
+	TimeCompleted = "completed"
+	TimeConfirmed = "confirmed"
+	TimeRejected  = "rejected"
+)
+
+// TimeEntry is tracked working time; a running timer has no EndAt.
+type TimeEntry struct {
+	ID           int64 `gorm:"primaryKey"`
+	OrgID        int64
+	UserID       int64
+	Day          string // YYYY-MM-DD in the organisation's time zone
+	StartAt      time.Time
+	EndAt        *time.Time
+	BreakMinutes int
+	Comment      string
+	Project      string
+	Status       string
+	DecidedByID  *int64
+	DecidedAt    *time.Time
+	PersonioID   string // the v2 attendance period, once created
+	DeletedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Outbox kinds, operations and states (OutboxItem).
+const (
+	OutboxAbsence   = "absence"
+	OutboxTimeEntry = "time_entry"
+
+	OutboxCreate = "create"
+	OutboxUpdate = "update"
+	OutboxDelete = "delete"
+
+	OutboxPending  = "pending"
+	OutboxPushed   = "pushed"
+	OutboxRetrying = "retrying"
+	OutboxFailed   = "failed"
+)
+
+// OutboxItem is one push to Personio: what (Kind, RecordID, Op), the
+// Personio id once known, attempts and the retry schedule, the state.
+type OutboxItem struct {
+	ID            int64 `gorm:"primaryKey"`
+	OrgID         int64
+	Kind          string
+	RecordID      int64
+	Op            string
+	PersonioID    string
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	FirstChangeAt time.Time
+	PushedAt      *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }

@@ -133,8 +133,9 @@ func (o *Overview) row(key string) (Row, bool) {
 
 // Save stores the mappings (Personio key → Roster team id, 0 for unmapped;
 // keys left out stay as they are) and, in the same transaction, moves every
-// linked user whose Personio unit is mapped into its Roster team. It returns
-// how many users moved.
+// linked user whose Personio unit is mapped into its Roster team and takes
+// the users whose unit is unmapped out of the teams the mapping gave them
+// (teams added by hand stay). It returns how many users moved.
 func (s *Service) Save(ctx context.Context, a roster.Actor, mapping map[string]int64) (int, error) {
 	if err := a.RequireAdmin(); err != nil {
 		return 0, err
@@ -314,17 +315,19 @@ func (s *Service) create(ctx context.Context, a roster.Actor, source string, row
 	return out, nil
 }
 
-// reassign makes the Personio-sourced memberships of every linked user whose
-// unit is mapped exactly the mapped team; memberships added by hand stay.
-// It returns how many users' memberships changed.
+// reassign makes the Personio-sourced memberships of every linked user
+// exactly the mapped team of their unit, or none when the unit is unmapped
+// (or the employee has none); memberships added by hand stay. It returns how
+// many users' memberships changed.
 func (s *Service) reassign(ctx context.Context, tx *store.Store, orgID int64, source string, now time.Time) (int, error) {
 	return reassign(ctx, tx, orgID, source, nil, now)
 }
 
 // ReassignUsers applies the current mapping (of the organisation's team
 // source) to the given linked users only, inside tx: their Personio-sourced
-// memberships become exactly the mapped team; manual memberships stay. Users
-// whose unit is unmapped are left as they are. It returns how many changed.
+// memberships become exactly the mapped team, or none when their unit is
+// unmapped (they left their mapped team in Personio for a team that maps
+// to nothing); manual memberships stay. It returns how many changed.
 func ReassignUsers(ctx context.Context, tx *store.Store, orgID int64, userIDs []int64, now time.Time) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
@@ -355,9 +358,6 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 	if err != nil {
 		return 0, err
 	}
-	if len(mappings) == 0 {
-		return 0, nil
-	}
 	target := make(map[string]int64, len(mappings))
 	for _, m := range mappings {
 		target[m.PersonioKey] = m.TeamID
@@ -380,28 +380,27 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 		if only != nil && !only[l.UserID] {
 			continue
 		}
-		teamID, ok := target[store.HRUnitKey(l.UnitID, l.Name)]
-		if !ok {
-			continue
-		}
+		// An employee without a unit, or whose unit maps to nothing, is in
+		// no mapped team: what the mapping gave them goes.
+		teamID, mapped := target[store.HRUnitKey(l.UnitID, l.Name)]
 		var drop []int64
 		has := false
 		for _, m := range byUser[l.UserID] {
 			switch {
-			case m.TeamID == teamID:
+			case mapped && m.TeamID == teamID:
 				has = true
 			case m.Source == SourcePersonio:
 				drop = append(drop, m.TeamID)
 			}
 		}
-		if len(drop) == 0 && has {
+		if len(drop) == 0 && (has || !mapped) {
 			continue
 		}
 		moved++
 		if err := tx.DeleteTeamMemberships(ctx, orgID, l.UserID, drop); err != nil {
 			return 0, err
 		}
-		if !has {
+		if mapped && !has {
 			add = append(add, store.TeamMember{TeamID: teamID, UserID: l.UserID, OrgID: orgID, Source: SourcePersonio, CreatedAt: now})
 		}
 	}

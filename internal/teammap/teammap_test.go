@@ -174,8 +174,8 @@ func TestListSaveManyToOneAndReassign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if moved != 2 {
-			t.Errorf("moved %d, want 2", moved)
+		if moved != 3 {
+			t.Errorf("moved %d, want 3", moved)
 		}
 		if g := f.teamsOf(t, u1); !slices.Equal(g, []string{ms(eng, "personio")}) {
 			t.Errorf("u1 teams %v", g)
@@ -184,9 +184,10 @@ func TestListSaveManyToOneAndReassign(t *testing.T) {
 		if g, w := f.teamsOf(t, u2), []string{ms(eng, "personio"), ms(misc, "manual")}; !slices.Equal(g, w) {
 			t.Errorf("u2 teams %v, want %v", g, w)
 		}
-		// Sales is unmapped: u3 is left alone; u4 is not linked.
-		if g := f.teamsOf(t, u3); !slices.Equal(g, []string{ms(old, "personio")}) {
-			t.Errorf("u3 teams %v", g)
+		// Sales is unmapped: u3 leaves the team an earlier mapping gave it;
+		// u4 is not linked and keeps its team.
+		if g := f.teamsOf(t, u3); len(g) != 0 {
+			t.Errorf("u3 teams %v, want none", g)
 		}
 		if g := f.teamsOf(t, u4); !slices.Equal(g, []string{ms(old, "manual")}) {
 			t.Errorf("u4 teams %v", g)
@@ -216,12 +217,12 @@ func TestListSaveManyToOneAndReassign(t *testing.T) {
 			t.Errorf("u2 teams %v, want %v", g, w)
 		}
 
-		// Unmapping keeps the users where they are.
-		if moved, err := f.svc.Save(t.Context(), f.owner, map[string]int64{"10": 0}); err != nil || moved != 0 {
+		// Unmapping takes the users out of the team the mapping gave them.
+		if moved, err := f.svc.Save(t.Context(), f.owner, map[string]int64{"10": 0}); err != nil || moved != 1 {
 			t.Fatalf("unmap: moved %d, %v", moved, err)
 		}
-		if g := f.teamsOf(t, u1); !slices.Equal(g, []string{ms(eng, "personio")}) {
-			t.Errorf("u1 teams after unmapping %v", g)
+		if g := f.teamsOf(t, u1); len(g) != 0 {
+			t.Errorf("u1 teams after unmapping %v, want none", g)
 		}
 		o, _ = f.svc.List(t.Context(), f.owner)
 		if !o.Rows[0].Unmapped() {
@@ -374,6 +375,65 @@ func TestDepartmentSource(t *testing.T) {
 		// Team mappings are kept per source.
 		if ms, _ := st.TeamMappings(t.Context(), f.org, store.TeamSourceTeam); len(ms) != 0 {
 			t.Errorf("team-source mappings %+v", ms)
+		}
+	})
+}
+
+// TestReassignUsersToUnmappedTeam: when a linked user's employee moves in
+// Personio to a team that maps to nothing (or to no team at all), the sync
+// takes them out of the Roster team the mapping gave them; teams added by
+// hand stay, also when the hand-added team is the formerly mapped one, and
+// the Map teams page flags the new team as unmapped.
+func TestReassignUsersToUnmappedTeam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, "acme")
+		f.employees(t, emp{id: 1, teamID: 10, team: "Backend"}, emp{id: 2, teamID: 10, team: "Backend"},
+			emp{id: 3, teamID: 10, team: "Backend"}, emp{id: 4, teamID: 10, team: "Backend"})
+		eng, misc := f.team(t, "Engineering"), f.team(t, "Misc")
+		u1 := f.user(t, "u1", store.RoleMember, p(1))
+		u2 := f.user(t, "u2", store.RoleMember, p(2))
+		u3 := f.user(t, "u3", store.RoleMember, p(3))
+		u4 := f.user(t, "u4", store.RoleMember, p(4))
+		f.member(t, misc, u1, "manual")
+		f.member(t, eng, u2, "manual") // added by hand to the mapped team
+		if moved, err := f.svc.Save(t.Context(), f.owner, map[string]int64{"10": eng}); err != nil || moved != 3 {
+			t.Fatalf("map Backend: moved %d, %v", moved, err)
+		}
+		if g, w := f.teamsOf(t, u1), []string{ms(eng, "personio"), ms(misc, "manual")}; !slices.Equal(g, w) {
+			t.Fatalf("u1 teams %v, want %v", g, w)
+		}
+
+		// In Personio, 1, 2 and 3 move to Sales (not mapped), 4 to no team.
+		f.employees(t, emp{id: 1, teamID: 12, team: "Sales"}, emp{id: 2, teamID: 12, team: "Sales"},
+			emp{id: 3, teamID: 12, team: "Sales"}, emp{id: 4})
+		var moved int
+		err := st.Tx(t.Context(), func(tx *store.Store) error {
+			var err error
+			moved, err = teammap.ReassignUsers(t.Context(), tx, f.org, []int64{u1, u2, u4}, now)
+			return err
+		})
+		if err != nil || moved != 2 {
+			t.Fatalf("reassign: moved %d, %v (want 2: u1 and u4)", moved, err)
+		}
+		if g, w := f.teamsOf(t, u1), []string{ms(misc, "manual")}; !slices.Equal(g, w) {
+			t.Errorf("u1 teams %v, want %v", g, w)
+		}
+		if g, w := f.teamsOf(t, u2), []string{ms(eng, "manual")}; !slices.Equal(g, w) {
+			t.Errorf("u2 teams %v, want %v (added by hand)", g, w)
+		}
+		if g := f.teamsOf(t, u4); len(g) != 0 {
+			t.Errorf("u4 teams %v, want none", g)
+		}
+		// Only the given users change.
+		if g, w := f.teamsOf(t, u3), []string{ms(eng, "personio")}; !slices.Equal(g, w) {
+			t.Errorf("u3 teams %v, want %v (not reassigned)", g, w)
+		}
+		o, err := f.svc.List(t.Context(), f.owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o.Rows) != 1 || o.Rows[0].Name != "Sales" || !o.Rows[0].Unmapped() || o.Unmapped != 1 {
+			t.Errorf("map teams after the move: %+v (unmapped %d)", o.Rows, o.Unmapped)
 		}
 	})
 }
