@@ -105,4 +105,9 @@ func (s *Server) routes() {
 	adm.POST("/settings/hr/link", s.linkUsersSave)
 	adm.POST("/settings/hr/holds/:id/confirm", s.holdConfirm)
 	adm.POST("/settings/hr/holds/:id/discard", s.holdDiscard)
+
+	// Absences (absences, approvals, calendar, categories) and time
+	// tracking register their routes in their own files.
+	s.absenceRoutes(in, adm)
+	s.timeRoutes(in, adm)
 }
