@@ -20,8 +20,11 @@ func invitable(q *gorm.DB, today string) *gorm.DB {
 		Where("(termination_date IS NULL OR termination_date = '' OR termination_date >= ?)", today).
 		Where("(last_working_day IS NULL OR last_working_day = '' OR last_working_day >= ?)", today).
 		Where(notExcludedSQL("hr_employees")).
-		Where("NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = hr_employees.org_id AND " +
-			"(u.personio_id = hr_employees.personio_id OR (hr_employees.email <> '' AND LOWER(TRIM(u.email)) = hr_employees.email)))")
+		// Two NOT EXISTS, each answered by an index of users ((org_id,
+		// personio_id) and (org_id, email)); users' emails are stored
+		// normalised (accounts.NormalizeEmail), as the mirror's are.
+		Where("NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = hr_employees.org_id AND u.personio_id = hr_employees.personio_id)").
+		Where("(hr_employees.email = '' OR NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = hr_employees.org_id AND u.email = hr_employees.email))")
 }
 
 // ListInvitableHREmployees returns a page of the employees matching f that

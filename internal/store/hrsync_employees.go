@@ -557,30 +557,43 @@ type HREmployeeFacets struct {
 // centers and statuses of the organisation's live employees.
 func (s *Store) HREmployeeFacets(ctx context.Context, orgID int64) (HREmployeeFacets, error) {
 	var f HREmployeeFacets
-	live := func() *gorm.DB {
-		return s.ctx(ctx).Model(&HREmployee{}).Where("org_id = ? AND removed_at IS NULL", orgID)
+	// One pass over the live mirror for all five facets: the distinct
+	// combinations are few (teams × departments × offices × statuses ×
+	// cost-center sets), the rows many.
+	var combos []struct {
+		TeamName, DepartmentName, OfficeName, Status, CostCenterNames string
 	}
-	for col, dst := range map[string]*[]string{
-		"team_name": &f.Teams, "department_name": &f.Departments, "office_name": &f.Offices, "status": &f.Statuses,
-	} {
-		if err := live().Where(col+" <> ''").Distinct(col).Order(col).Pluck(col, dst).Error; err != nil {
-			return f, fmt.Errorf("list %s values: %w", col, err)
+	err := s.ctx(ctx).Model(&HREmployee{}).Where("org_id = ? AND removed_at IS NULL", orgID).
+		Select("team_name, department_name, office_name, status, cost_center_names").
+		Group("team_name, department_name, office_name, status, cost_center_names").Scan(&combos).Error
+	if err != nil {
+		return f, fmt.Errorf("list employee facets: %w", err)
+	}
+	seen := map[*[]string]map[string]bool{}
+	add := func(dst *[]string, v string) {
+		if v == "" {
+			return
+		}
+		if seen[dst] == nil {
+			seen[dst] = map[string]bool{}
+		}
+		if !seen[dst][v] {
+			seen[dst][v] = true
+			*dst = append(*dst, v)
 		}
 	}
-	var combos []string
-	if err := live().Where("cost_center_names <> ''").Distinct("cost_center_names").Pluck("cost_center_names", &combos).Error; err != nil {
-		return f, fmt.Errorf("list cost centers: %w", err)
-	}
-	seen := map[string]bool{}
 	for _, c := range combos {
-		for _, name := range strings.Split(strings.Trim(c, "|"), "|") {
-			if name != "" && !seen[name] {
-				seen[name] = true
-				f.CostCenters = append(f.CostCenters, name)
-			}
+		add(&f.Teams, c.TeamName)
+		add(&f.Departments, c.DepartmentName)
+		add(&f.Offices, c.OfficeName)
+		add(&f.Statuses, c.Status)
+		for _, name := range strings.Split(strings.Trim(c.CostCenterNames, "|"), "|") {
+			add(&f.CostCenters, name)
 		}
 	}
-	slices.Sort(f.CostCenters)
+	for _, l := range [][]string{f.Teams, f.Departments, f.Offices, f.Statuses, f.CostCenters} {
+		slices.Sort(l)
+	}
 	return f, nil
 }
 

@@ -159,8 +159,8 @@ type LinkedUserUnit struct {
 }
 
 // LinkedUserUnits lists the organisation's users that are not deactivated
-// and are linked to a live, in-scope employee, with the employee's team (or
-// department, per source).
+// and are linked to a live, in-scope employee not excluded from the sync,
+// with the employee's team (or department, per source).
 func (s *Store) LinkedUserUnits(ctx context.Context, orgID int64, source string) ([]LinkedUserUnit, error) {
 	idCol, nameCol, err := unitColumns(source)
 	if err != nil {
@@ -171,6 +171,7 @@ func (s *Store) LinkedUserUnits(ctx context.Context, orgID int64, source string)
 		Select("u.id AS user_id, e."+idCol+" AS unit_id, e."+nameCol+" AS name").
 		Joins("JOIN hr_employees e ON e.org_id = u.org_id AND e.personio_id = u.personio_id").
 		Where("u.org_id = ? AND u.personio_id IS NOT NULL AND u.status <> ? AND e.removed_at IS NULL AND e.in_scope = ?", orgID, StatusDeactivated, true).
+		Where(notExcludedSQL("e")).
 		Order("u.id").Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list linked users: %w", err)

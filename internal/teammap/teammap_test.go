@@ -437,3 +437,28 @@ func TestReassignUsersToUnmappedTeam(t *testing.T) {
 		}
 	})
 }
+
+// TestMappingLeavesExcludedEmployeesUsersAlone: an employee excluded from
+// the sync keeps their user's teams when a mapping is saved.
+func TestMappingLeavesExcludedEmployeesUsersAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, "acme")
+		f.employees(t, emp{id: 1, teamID: 10, team: "Backend"}, emp{id: 2, teamID: 10, team: "Backend"})
+		eng, misc := f.team(t, "Engineering"), f.team(t, "Misc")
+		u1 := f.user(t, "u1", store.RoleMember, p(1))
+		u2 := f.user(t, "u2", store.RoleMember, p(2))
+		f.member(t, misc, u2, "manual")
+		if _, err := st.ExcludeHREmployee(t.Context(), &store.HRExclusion{OrgID: f.org, PersonioID: 2, CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if moved, err := f.svc.Save(t.Context(), f.owner, map[string]int64{"10": eng}); err != nil || moved != 1 {
+			t.Fatalf("map Backend: moved %d, %v (want 1: only u1)", moved, err)
+		}
+		if g, w := f.teamsOf(t, u1), []string{ms(eng, "personio")}; !slices.Equal(g, w) {
+			t.Errorf("u1 teams %v, want %v", g, w)
+		}
+		if g, w := f.teamsOf(t, u2), []string{ms(misc, "manual")}; !slices.Equal(g, w) {
+			t.Errorf("excluded u2 teams %v, want %v (unchanged)", g, w)
+		}
+	})
+}
