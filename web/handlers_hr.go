@@ -200,6 +200,8 @@ func settingsInput(c echo.Context) hrconnect.SettingsInput {
 		SafeguardPercent: num("safeguard_percent"), SafeguardMax: num("safeguard_max"),
 		BankImport: c.FormValue("bank_import") == "on", IBANAttribute: c.FormValue("iban_attribute"),
 		BICAttribute: c.FormValue("bic_attribute"), HolderAttribute: c.FormValue("holder_attribute"),
+		AbsencesLeading: c.FormValue("absences_leading"), AbsencesOnlyApproved: c.FormValue("absences_only_approved") == "on",
+		TimePush: c.FormValue("time_push") == "on", TimeOnlyConfirmed: c.FormValue("time_only_confirmed") == "on",
 	}
 }
 
@@ -215,7 +217,8 @@ func (s *Server) settingsForm(c echo.Context, in *hrconnect.SettingsInput, errs 
 			Offices: hrconnect.List(st.FilterOffices), EmploymentTypes: hrconnect.List(st.FilterEmploymentTypes), TeamSource: st.TeamSource,
 			NewHires: st.NewHires, AccessFromHireDate: st.AccessFromHireDate, InviteDaysAhead: st.InviteDaysAhead, LockOnLastDay: st.LockOnLastDay,
 			GraceDays: st.GraceDays, SafeguardPercent: st.SafeguardPercent, SafeguardMax: st.SafeguardMax, BankImport: st.BankImport,
-			IBANAttribute: st.IBANAttribute, BICAttribute: st.BICAttribute, HolderAttribute: st.HolderAttribute}
+			IBANAttribute: st.IBANAttribute, BICAttribute: st.BICAttribute, HolderAttribute: st.HolderAttribute,
+			AbsencesLeading: st.AbsencesLeading, AbsencesOnlyApproved: st.AbsencesOnlyApproved, TimePush: st.TimePush, TimeOnlyConfirmed: st.TimeOnlyConfirmed}
 	}
 	numStr := func(n int) string {
 		if n < 0 {
@@ -229,7 +232,8 @@ func (s *Server) settingsForm(c echo.Context, in *hrconnect.SettingsInput, errs 
 		TeamSource: in.TeamSource, NewHires: in.NewHires, AccessFromHireDate: in.AccessFromHireDate, LockOnLastDay: in.LockOnLastDay,
 		BankImport: in.BankImport, InviteDaysAhead: numStr(in.InviteDaysAhead), GraceDays: numStr(in.GraceDays),
 		SafeguardPercent: numStr(in.SafeguardPercent), SafeguardMax: numStr(in.SafeguardMax),
-		IBANAttribute: in.IBANAttribute, BICAttribute: in.BICAttribute, HolderAttribute: in.HolderAttribute, Errors: errs}
+		IBANAttribute: in.IBANAttribute, BICAttribute: in.BICAttribute, HolderAttribute: in.HolderAttribute,
+		AbsencesLeading: in.AbsencesLeading, AbsencesOnlyApproved: in.AbsencesOnlyApproved, TimePush: in.TimePush, TimeOnlyConfirmed: in.TimeOnlyConfirmed, Errors: errs}
 	for _, st := range hrconnect.Statuses {
 		f.Statuses = append(f.Statuses, views.Option{Value: st, Label: st, Selected: contains(in.Statuses, st)})
 	}

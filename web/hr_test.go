@@ -76,7 +76,8 @@ func TestConnectWizard(t *testing.T) {
 		}
 		r = owner.post("/settings/hr/connect/settings", "/settings/hr/connect/settings", url.Values{"background_sync": {"on"}, "full_sync_time": {"05:45"}, "partial_interval_hours": {"3"}, "lookback_hours": {"6"},
 			"statuses": {"active", "onboarding"}, "subcompanies": {"Acme GmbH, Acme Ltd"}, "team_source": {"department"}, "new_hires": {"invite"},
-			"invite_days_ahead": {"7"}, "grace_days": {"1"}, "safeguard_percent": {"15"}, "safeguard_max": {"30"}})
+			"invite_days_ahead": {"7"}, "grace_days": {"1"}, "safeguard_percent": {"15"}, "safeguard_max": {"30"},
+			"absences_leading": {"roster"}, "absences_only_approved": {"on"}, "time_push": {"on"}})
 		expectStatus(t, r, http.StatusSeeOther)
 		if r.header.Get("Location") != "/settings/hr/connect/done" {
 			t.Fatalf("after settings: %s", r.header.Get("Location"))
@@ -84,6 +85,21 @@ func TestConnectWizard(t *testing.T) {
 		saved, _ := st.SyncSettings(t.Context(), a.orgID(t))
 		if saved.FullSyncTime != "05:45" || saved.TeamSource != "department" || saved.FilterStatuses != `["active","onboarding"]` || saved.FilterSubcompanies != `["Acme GmbH","Acme Ltd"]` {
 			t.Fatalf("settings not saved: %+v", saved)
+		}
+		if saved.AbsencesLeading != "roster" || !saved.AbsencesOnlyApproved || !saved.TimePush || saved.TimeOnlyConfirmed {
+			t.Fatalf("absence and time settings not saved: leading %q only approved %v push %v only confirmed %v",
+				saved.AbsencesLeading, saved.AbsencesOnlyApproved, saved.TimePush, saved.TimeOnlyConfirmed)
+		}
+		form := owner.get("/settings/hr/sync")
+		if v, _ := form.find(`select[name="absences_leading"] option[selected]`).Attr("value"); v != "roster" || form.testid("setting-time_push").AttrOr("checked", "none") == "none" {
+			t.Fatalf("settings form does not show the saved absence/time settings (leading %q)", v)
+		}
+		badLead := owner.post("/settings/hr/sync", "/settings/hr/sync", url.Values{"full_sync_time": {"05:45"}, "partial_interval_hours": {"3"}, "lookback_hours": {"6"},
+			"team_source": {"team"}, "new_hires": {"notify"}, "invite_days_ahead": {"0"}, "grace_days": {"0"}, "safeguard_percent": {"10"}, "safeguard_max": {"20"},
+			"absences_leading": {"excel"}})
+		expectStatus(t, badLead, http.StatusUnprocessableEntity)
+		if badLead.testid("error-absences_leading").Length() != 1 {
+			t.Fatal("no error for an unknown leading system")
 		}
 
 		tab = owner.get("/settings/hr")

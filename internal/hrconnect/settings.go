@@ -21,6 +21,9 @@ type SettingsInput struct {
 	AccessFromHireDate, LockOnLastDay, BankImport              bool
 	InviteDaysAhead, GraceDays, SafeguardPercent, SafeguardMax int
 	IBANAttribute, BICAttribute, HolderAttribute               string
+	// AbsencesLeading is "off", "personio" or "roster".
+	AbsencesLeading                                   string
+	AbsencesOnlyApproved, TimePush, TimeOnlyConfirmed bool
 }
 
 // Statuses Personio employees can have (filter options).
@@ -88,6 +91,12 @@ func (s *Service) SaveSettings(ctx context.Context, a roster.Actor, in SettingsI
 			p.Add(field, "Required when importing bank details.")
 		}
 	}
+	if in.AbsencesLeading == "" {
+		in.AbsencesLeading = "off"
+	}
+	if in.AbsencesLeading != "off" && in.AbsencesLeading != "personio" && in.AbsencesLeading != "roster" {
+		p.Add("absences_leading", "Choose Off, Personio or Roster.")
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -100,13 +109,14 @@ func (s *Service) SaveSettings(ctx context.Context, a roster.Actor, in SettingsI
 	st.TeamSource, st.NewHires, st.AccessFromHireDate, st.InviteDaysAhead = in.TeamSource, in.NewHires, in.AccessFromHireDate, in.InviteDaysAhead
 	st.LockOnLastDay, st.GraceDays, st.SafeguardPercent, st.SafeguardMax = in.LockOnLastDay, in.GraceDays, in.SafeguardPercent, in.SafeguardMax
 	st.BankImport, st.IBANAttribute, st.BICAttribute, st.HolderAttribute = in.BankImport, in.IBANAttribute, in.BICAttribute, in.HolderAttribute
+	st.AbsencesLeading, st.AbsencesOnlyApproved, st.TimePush, st.TimeOnlyConfirmed = in.AbsencesLeading, in.AbsencesOnlyApproved, in.TimePush, in.TimeOnlyConfirmed
 	now := s.now().UTC()
 	return s.store.Tx(ctx, func(tx *store.Store) error {
 		if err := tx.SaveSyncSettings(ctx, st); err != nil {
 			return err
 		}
-		return audit(ctx, tx, a, "hr.settings_changed", fmt.Sprintf("background sync %v, full sync %s, partial every %dh (lookback %dh), team source %s, new hires %s",
-			st.BackgroundSync, st.FullSyncTime, st.PartialIntervalHours, st.LookbackHours, st.TeamSource, st.NewHires), now)
+		return audit(ctx, tx, a, "hr.settings_changed", fmt.Sprintf("background sync %v, full sync %s, partial every %dh (lookback %dh), team source %s, new hires %s, absences lead %s, time push %v",
+			st.BackgroundSync, st.FullSyncTime, st.PartialIntervalHours, st.LookbackHours, st.TeamSource, st.NewHires, st.AbsencesLeading, st.TimePush), now)
 	})
 }
 
