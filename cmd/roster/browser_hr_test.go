@@ -15,22 +15,10 @@ import (
 // TestBrowserConnectSandbox connects the bundled sandbox through the wizard.
 func TestBrowserConnectSandbox(t *testing.T) {
 	base := startRoster(t, map[string]string{"ROSTER_SANDBOX": "on", "ROSTER_SANDBOX_ADDR": freePort(t)})
-	ctx := bt.New(t, 180*time.Second)
-	id := bt.TestID
+	b := newSession(t, base, "hr")
+	ctx, id, must := b.ctx, bt.TestID, b.must
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			bt.Screenshot(ctx, t, "failure-hr")
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	must("setup", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(id("setup-form"))),
-		fill(`input[name="org_name"]`, "Sandbox Corp"), chromedp.SetValue(css(`input[name="timezone"]`), "Europe/Berlin"),
-		fill(`input[name="owner_name"]`, "Hanna HR"), fill(`input[name="email"]`, "hanna@sandbox.test"), fill(`input[name="password"]`, "browser-pass-123"),
-		chromedp.Click(css(id("setup-submit"))), chromedp.WaitVisible(css(id("sidebar"))))
+	b.setup("Sandbox Corp", "Hanna HR", "hanna@sandbox.test", "browser-pass-123")
 	must("hr tab", chromedp.Click(css(id("nav-hr"))), chromedp.WaitVisible(css(id("connect-hr"))))
 	bt.Screenshot(ctx, t, "10-hr-not-connected")
 	must("provider", chromedp.Click(css(id("connect-hr"))), chromedp.WaitVisible(css(id("wizard-provider"))))

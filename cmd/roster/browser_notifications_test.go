@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,33 +19,11 @@ import (
 func TestBrowserNotifications(t *testing.T) {
 	dir := t.TempDir()
 	base := startRoster(t, map[string]string{"ROSTER_DATA_DIR": dir})
-	ctx := bt.New(t, 180*time.Second)
-	id := bt.TestID
+	b := newSession(t, base, "notifications")
+	ctx, id, must := b.ctx, bt.TestID, b.must
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			bt.Screenshot(ctx, t, "failure-notifications")
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	eval := func(step, expr string) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			bt.Screenshot(ctx, t, "failure-notifications")
-			t.Fatalf("%s: %v", step, err)
-		}
-		return strings.TrimSpace(v)
-	}
-	must("setup", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(id("setup-form"))),
-		fill(`input[name="org_name"]`, "Acme GmbH"), chromedp.SetValue(css(`input[name="timezone"]`), "Europe/Berlin"),
-		fill(`input[name="owner_name"]`, "Olga Owner"), fill(`input[name="email"]`, "olga@acme.test"), fill(`input[name="password"]`, "browser-pass-123"),
-		chromedp.Click(css(id("setup-submit"))), chromedp.WaitVisible(css(id("sidebar"))))
+	eval := b.eval
+	b.setup("Acme GmbH", "Olga Owner", "olga@acme.test", "browser-pass-123")
 	if v := eval("badge hidden", `String(document.querySelector('[data-testid=bell-count]').checkVisibility())`); v != "false" {
 		t.Fatal("badge visible with no notifications")
 	}

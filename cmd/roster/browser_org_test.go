@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -139,33 +138,11 @@ func TestBrowserOrgChart(t *testing.T) {
 
 	dir := t.TempDir()
 	base := startRoster(t, map[string]string{"ROSTER_DATA_DIR": dir})
-	ctx := bt.New(t, 180*time.Second)
-	id := bt.TestID
+	b := newSession(t, base, "org")
+	ctx, id, must := b.ctx, bt.TestID, b.must
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			bt.Screenshot(ctx, t, "failure-org")
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	eval := func(step, expr string) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			bt.Screenshot(ctx, t, "failure-org")
-			t.Fatalf("%s: %v", step, err)
-		}
-		return strings.TrimSpace(v)
-	}
-	must("setup", chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(id("setup-form"))),
-		fill(`input[name="org_name"]`, "Acme Org GmbH"), chromedp.SetValue(css(`input[name="timezone"]`), "Europe/Berlin"),
-		fill(`input[name="owner_name"]`, "Olga Owner"), fill(`input[name="email"]`, "olga@acme.test"), fill(`input[name="password"]`, "browser-pass-123"),
-		chromedp.Click(css(id("setup-submit"))), chromedp.WaitVisible(css(id("sidebar"))))
+	eval := b.eval
+	b.setup("Acme Org GmbH", "Olga Owner", "olga@acme.test", "browser-pass-123")
 
 	st, err := store.Open(store.Options{SQLitePath: filepath.Join(dir, "roster.db")})
 	if err != nil {
