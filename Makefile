@@ -46,7 +46,10 @@ chromium: ## Install Debian's chromium for the browser tests when missing (needs
 vet: ## go vet
 	$(GO) vet $(PKGS)
 
-test: assets check-generated vet chromium ## Run every test: SQLite, PostgreSQL, browser, brief fuzzing
+lint: ## golangci-lint (errcheck, gosec, staticcheck, govet, ineffassign, unused, gofmt; .golangci.yml), pinned as a go tool
+	$(GO) tool golangci-lint run ./...
+
+test: assets check-generated vet lint chromium ## Run every test: SQLite, PostgreSQL, browser, brief fuzzing
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$${FUZZTIME:-5s}
 
@@ -58,10 +61,15 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 5s)
 		out=$$(mktemp); if ! $(GO) test -run='^$$' -fuzz="^$$spec$$" -fuzztime=$(FUZZTIME) ./$$pkg >$$out 2>&1; then cat $$out; rm -f $$out; exit 1; fi; rm -f $$out; \
 	done
 
+soak: assets ## Long reliability runs (minutes): fault matrix and bad data at 2,000 employees over several seeds, 20 SIGKILLs during full syncs, then each fuzz target for FUZZTIME (default 2m)
+	ROSTER_SOAK=1 $(GO) test -count=1 -v -run 'Fault|BadData' -timeout 60m ./internal/hrsync/
+	ROSTER_SOAK=1 $(GO) test -count=1 -v -run 'TestCrashRecovery' -timeout 30m ./cmd/roster/
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$${FUZZTIME:-2m}
+
 bench: assets ## Measure the sync and the pages on SQLite and PostgreSQL; prints a table and writes bench/results.md
 	$(GO) run ./cmd/roster bench --out bench/results.md
 
 clean: ## Remove build output
 	rm -rf bin static/vendor node_modules/.installed
 
-.PHONY: help assets generate check-generated build run chromium vet test fuzz bench clean
+.PHONY: help assets generate check-generated build run chromium vet lint test fuzz soak bench clean

@@ -147,7 +147,7 @@ func Layout(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.IsAdmin || p.UserRole == "manager" {
+		if p.CanApprove {
 			templ_7745c5c3_Err = navItem(p, "approvals", "/approvals", "Approvals").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -23,6 +23,8 @@ type Page struct {
 	IsAdmin  bool
 	Dev      bool
 	Unread   int64 // unread notifications of the user (the bell's badge)
+	// CanApprove shows Approvals and Team calendar in the sidebar.
+	CanApprove bool
 }
 
 // Flash is a one-time message shown at the top of the next page.

@@ -60,8 +60,10 @@ func (s *Server) syncNow(c echo.Context) error {
 	ctx, a := c.Request().Context(), actor(c)
 	area := c.FormValue("area")
 	trigger := store.TriggerManual
-	if _, err := s.Sync.LastSuccessful(ctx, a.OrgID, store.AreaEmployees); errors.Is(err, roster.ErrNotFound) {
-		trigger = store.TriggerFirstImport
+	if area == store.AreaEmployees || area == store.AreaAll {
+		if _, err := s.Sync.LastSuccessful(ctx, a.OrgID, store.AreaEmployees); errors.Is(err, roster.ErrNotFound) {
+			trigger = store.TriggerFirstImport
+		}
 	}
 	uid := a.UserID
 	run, started, err := s.Sync.StartAsync(ctx, a.OrgID, hrsync.Request{Area: area, Mode: store.ModeFull, Trigger: trigger, StartedBy: &uid})
@@ -134,6 +136,9 @@ func (s *Server) runShow(c echo.Context) error {
 }
 
 func (s *Server) apiLog(c echo.Context) error {
+	if c.QueryParam("tab") == "outbox" && s.Outbox != nil {
+		return s.outboxLog(c)
+	}
 	ctx, a, loc := c.Request().Context(), actor(c), location(c)
 	f := hrsync.APICallFilter{Area: c.QueryParam("area"), Status: c.QueryParam("status")}
 	f.RunID, _ = strconv.ParseInt(c.QueryParam("run"), 10, 64)
@@ -258,7 +263,7 @@ func (s *Server) hrEmployeesExport(c echo.Context) error {
 	}
 	ct := "text/csv; charset=utf-8"
 	if format == "json" {
-		ct = echo.MIMEApplicationJSONCharsetUTF8
+		ct = echo.MIMEApplicationJSON
 	}
 	c.Response().Header().Set(echo.HeaderContentType, ct)
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="hr-employees-%s.%s"`, s.Now().Format("2006-01-02"), format))

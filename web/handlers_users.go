@@ -105,7 +105,7 @@ func (s *Server) usersExport(c echo.Context) error {
 	}
 	ct := "text/csv; charset=utf-8"
 	if format == "json" {
-		ct = echo.MIMEApplicationJSONCharsetUTF8
+		ct = echo.MIMEApplicationJSON
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, ct)

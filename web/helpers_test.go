@@ -13,6 +13,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/rosterhq/roster/internal/absences"
+	"github.com/rosterhq/roster/internal/absencesync"
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
@@ -24,12 +26,14 @@ import (
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/orgchart"
+	"github.com/rosterhq/roster/internal/outbox"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
+	"github.com/rosterhq/roster/internal/timetrack"
 	"github.com/rosterhq/roster/web"
 )
 
@@ -42,6 +46,7 @@ type app struct {
 	ts      *httptest.Server
 	mailbox *mail.Mailbox
 	acc     *accounts.Service
+	outbox  *outbox.Service
 }
 
 type appOpts struct {
@@ -66,16 +71,29 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	hri := hrinvite.New(st, acc, nil, nil)
 	ntf := notify.New(st, acc.EmailUser, nil, nil)
 	bk := bank.New(bank.Options{Store: st, Box: box, Providers: hr.Provider, Now: opt.now})
+	ob := outbox.New(outbox.Options{Store: st, Providers: hr.Provider, Now: opt.now, Notify: ntf})
+	absync := absencesync.New(absencesync.Options{Store: st, Providers: hr.Provider, Outbox: ob, Now: opt.now})
+	ob.Register(store.OutboxAbsence, absync.Pusher())
+	ob.Register(store.OutboxTimeEntry, timetrack.NewPusher(st))
+	pushAfterSync := func(ctx context.Context, run *store.SyncRun) error {
+		_, err := ob.PushDue(outbox.WithRunID(ctx, run.ID), run.OrgID, store.OutboxTimeEntry)
+		return err
+	}
+	pushTime := func(ctx context.Context, run *store.SyncRun) (hrsync.AreaCounts, error) {
+		res, err := ob.PushDue(outbox.WithRunID(ctx, run.ID), run.OrgID, store.OutboxTimeEntry)
+		return hrsync.AreaCounts{Processed: res.Pushed + res.Retrying + res.Failed, Pushed: res.Pushed, Retrying: res.Retrying, Failed: res.Failed}, err
+	}
 	life := lifecycle.New(lifecycle.Options{Store: st, Notify: ntf, Accounts: acc, Invite: hri, Now: opt.now,
-		Also: []func(context.Context, *store.SyncRun) error{bk.Import}})
+		Also: []func(context.Context, *store.SyncRun) error{bk.Import, absync.Import, pushAfterSync}})
 	syncer, err := hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, OnFinish: hrconnect.FirstImportNotifier(acc, nil),
-		AfterRun: life.AfterRun, Now: opt.now})
+		AfterRun: life.AfterRun, Now: opt.now, Areas: map[string]hrsync.AreaFunc{store.AreaAbsences: absync.AreaSync, store.AreaTimeTracking: pushTime}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
 		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hri, Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now), Now: opt.now,
+		Absences: absences.New(absences.Options{Store: st, Notify: ntf, Providers: hr.Provider, Now: opt.now, OnChange: absync.OnChange}), Outbox: ob, Time: timetrack.New(timetrack.Options{Store: st, Now: opt.now}),
 		Org: orgchart.New(orgchart.Options{Store: st, Pictures: func(ctx context.Context, orgID int64) (orgchart.PictureSource, error) {
 			return hr.Provider(ctx, orgID, nil)
 		}})})
@@ -84,7 +102,7 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &app{t: t, store: st, srv: srv, ts: ts, mailbox: mb, acc: acc}
+	return &app{t: t, store: st, srv: srv, ts: ts, mailbox: mb, acc: acc, outbox: ob}
 }
 
 // each runs fn on SQLite and PostgreSQL with a fresh app.

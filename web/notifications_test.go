@@ -274,7 +274,7 @@ func TestNotificationCentre(t *testing.T) {
 		}
 		// The member's own list was untouched by the owner's read-all.
 		a.notifyUser("mia@acme.test", "out_of_office", "Olga is out of office", "", "", time.Now().UTC())
-		r = owner.post("/notifications", "/notifications/read-all", nil)
+		expectStatus(t, owner.post("/notifications", "/notifications/read-all", nil), http.StatusSeeOther)
 		expectBadge(t, member.get("/"), "1")
 
 		// A notification without a link: Mark as read returns to the list.

@@ -37,6 +37,12 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 	if u := currentUser(c); u != nil {
 		p.UserName, p.UserRole, p.IsAdmin = u.Name, u.Role, u.IsAdmin()
 		p.Unread = s.unreadCount(c, u) // the bell's badge: one count query
+		// Approvals and the team calendar in the sidebar: admins and
+		// managers at once, a member only when they approve for someone
+		// (one query).
+		if s.Absences != nil {
+			p.CanApprove, _ = s.Absences.CanApprove(c.Request().Context(), actor(c))
+		}
 	}
 	if o := currentOrg(c); o != nil {
 		p.OrgName = o.Name
@@ -114,7 +120,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
-		s.Logger.ErrorContext(c.Request().Context(), "request failed", "request_id", reqID, "path", c.Request().URL.Path, "err", err)
+		s.Logger.ErrorContext(c.Request().Context(), "request failed", "request_id", reqID, "path", logPath(c), "err", err)
 	} else {
 		reqID = ""
 	}

@@ -13,12 +13,13 @@ import (
 // routes registers every route of the app. This is the one map of URLs.
 func (s *Server) routes() {
 	e := s.echo
+	// Security headers first, so that every answer carries them (redirects included).
+	e.Pre(securityHeaders)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog)
-	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(bodyLimit(maxBodyBytes))
 
 	// Operations: no session, no CSRF.
 	e.GET("/healthz", s.healthz)

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rosterhq/roster/internal/absences"
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
@@ -26,8 +27,10 @@ import (
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/orgchart"
+	"github.com/rosterhq/roster/internal/outbox"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
+	"github.com/rosterhq/roster/internal/timetrack"
 )
 
 // Pinger checks the database (readiness).
@@ -63,9 +66,17 @@ type Deps struct {
 	Org        *orgchart.Service
 	Bank       *bank.Service // reimbursement details
 	Dashboard  *dashboard.Service
+	Absences   *absences.Service
 	Schedule   Schedule      // nil: no scheduler in this process (tests)
 	Mailbox    *mail.Mailbox // nil unless mails go to the dev mailbox
 	Now        func() time.Time
+	// Time is time tracking; Outbox the pushes to Personio (API log).
+	Time   *timetrack.Service
+	Outbox *outbox.Service
+
+	// SecretKeyPrevious (nil unless a key rotation is under way): sessions
+	// signed with it stay valid; new cookies are always signed with SecretKey.
+	SecretKeyPrevious []byte
 }
 
 // Server holds the Echo instance and the handlers' dependencies.
@@ -87,15 +98,22 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	hashKey, err := hkdf.Key(sha256.New, d.SecretKey, nil, "roster session hash", 32)
-	if err != nil {
-		return nil, err
+	var keyPairs [][]byte // hash and block key per secret key, current first
+	for _, secret := range [][]byte{d.SecretKey, d.SecretKeyPrevious} {
+		if secret == nil && len(keyPairs) > 0 {
+			continue
+		}
+		hashKey, err := hkdf.Key(sha256.New, secret, nil, "roster session hash", 32)
+		if err != nil {
+			return nil, err
+		}
+		blockKey, err := hkdf.Key(sha256.New, secret, nil, "roster session block", 32)
+		if err != nil {
+			return nil, err
+		}
+		keyPairs = append(keyPairs, hashKey, blockKey)
 	}
-	blockKey, err := hkdf.Key(sha256.New, d.SecretKey, nil, "roster session block", 32)
-	if err != nil {
-		return nil, err
-	}
-	cs := sessions.NewCookieStore(hashKey, blockKey)
+	cs := sessions.NewCookieStore(keyPairs...)
 	cs.Options = &sessions.Options{Path: "/", MaxAge: int(accounts.SessionTTL / time.Second), HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode}
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {

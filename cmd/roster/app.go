@@ -44,7 +44,7 @@ func runMigrate(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	v, err := st.Migrate(ctx)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func printVars(w io.Writer) {
 		if def == "" {
 			def = "(empty)"
 		}
-		fmt.Fprintf(w, "  %-22s default %s\n      %s\n", v.Name, def, strings.TrimSpace(v.Help))
+		fmt.Fprintf(w, "  %-26s default %s\n      %s\n", v.Name, def, strings.TrimSpace(v.Help))
 	}
 }
 
@@ -75,7 +75,7 @@ func readSecretFile(flagName, path string, stdin io.Reader) (string, error) {
 	if path == "-" {
 		raw, err = io.ReadAll(io.LimitReader(stdin, 4096))
 	} else {
-		raw, err = os.ReadFile(path)
+		raw, err = os.ReadFile(path) //nolint:gosec // G304: the operator names this file on purpose
 	}
 	if err != nil {
 		return "", fmt.Errorf("read --%s: %w", flagName, err)

@@ -33,6 +33,7 @@ import (
 	"github.com/rosterhq/roster/internal/hris"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/outbox"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/sandbox"
@@ -61,6 +62,7 @@ type benchSizes struct {
 	Pages       int
 	PageUsers   int
 	Requests    int // requests per page per client
+	Outbox      int // pending time entries pushed
 }
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -74,24 +76,28 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	slow := fs.Duration("slow", 0, "print every SQL statement slower than this to stderr (finding causes)")
 	pageRequests := fs.Int("page-requests", 0, "requests per client and page (default 25, 3 with --quick)")
 	clients := fs.Int("clients", 16, "concurrent clients of the page case")
+	outboxEntries := fs.Int("outbox-entries", 0, "pending time entries of the outbox case (default 5,000; 40 with --quick)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	sz := benchSizes{RateLimited: []int{2000, 10000}, Unlimited: []int{10000, 50000}, Partial: 10000, Memory: 50000, Pages: 10000, PageUsers: 2000, Requests: 25}
+	sz := benchSizes{RateLimited: []int{2000, 10000}, Unlimited: []int{10000, 50000}, Partial: 10000, Memory: 50000, Pages: 10000, PageUsers: 2000, Requests: 25, Outbox: 5000}
 	if *quick {
-		sz = benchSizes{RateLimited: []int{300}, Unlimited: []int{500}, Partial: 500, Memory: 1000, Pages: 500, PageUsers: 100, Requests: 3}
+		sz = benchSizes{RateLimited: []int{300}, Unlimited: []int{500}, Partial: 500, Memory: 1000, Pages: 500, PageUsers: 100, Requests: 3, Outbox: 40}
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *outboxEntries > 0 {
+		sz.Outbox = *outboxEntries
 	}
 	if *pageRequests > 0 {
 		sz.Requests = *pageRequests
@@ -131,16 +137,23 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	if on("outbox") {
-		rows = append(rows, benchRow{Case: "7. Outbox push of 5,000 time entries", DB: "-", Figure: "not measured", Limit: "1.2 × rate limit",
-			Note: "the outbox arrives with absences and time tracking (issue #6)"})
+		for _, db := range strings.Split(*dbs, ",") {
+			db = strings.TrimSpace(db)
+			fmt.Fprintf(stderr, "bench: outbox on %s…\n", db)
+			r, err := b.outbox(db, sz.Outbox)
+			if err != nil {
+				return fmt.Errorf("bench outbox on %s: %w", db, err)
+			}
+			rows = append(rows, r)
+		}
 	}
 	table := benchTable(rows, *quick)
 	fmt.Fprint(stdout, table)
 	if *out != "" {
-		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o750); err != nil {
 			return err
 		}
-		if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
+		if err := os.WriteFile(*out, []byte(table), 0o600); err != nil {
 			return err
 		}
 	}
@@ -620,6 +633,89 @@ func (b *bencher) memory(db string, n int) ([]benchRow, error) {
 		Ratio: grew / 64, Note: fmt.Sprintf("heap before %.1f MiB (includes the in-process sandbox's company)", float64(base)/(1<<20))}}, nil
 }
 
+// outbox: case 7. n completed time entries of linked users wait in the
+// outbox; the pusher sends them to the rate-limited sandbox.
+func (b *bencher) outbox(db string, n int) (benchRow, error) {
+	const perUser = 10
+	users := (n + perUser - 1) / perUser
+	e, err := b.env(db, max(users+50, 200), true)
+	if err != nil {
+		return benchRow{}, err
+	}
+	defer e.close()
+	time.Sleep(3500 * time.Millisecond) // full buckets after the connection check
+	if _, err := e.sync(b.ctx, store.ModeFull); err != nil {
+		return benchRow{}, err
+	}
+	if err := seedLinkedUsers(b.ctx, e, users); err != nil {
+		return benchRow{}, err
+	}
+	var ids []int64
+	if err := e.st.DB().Model(&store.User{}).Where("org_id = ? AND personio_id IS NOT NULL", e.actor.OrgID).Order("id").Pluck("id", &ids).Error; err != nil {
+		return benchRow{}, err
+	}
+	now := time.Now().UTC()
+	// Days long before the sandbox's own attendance periods (no overlaps).
+	day0 := now.AddDate(-3, 0, 0).Truncate(24 * time.Hour)
+	err = e.st.Tx(b.ctx, func(tx *store.Store) error {
+		made := 0
+		for _, uid := range ids {
+			for d := 0; d < perUser && made < n; d++ {
+				start := day0.AddDate(0, 0, d).Add(8 * time.Hour)
+				end := start.Add(8 * time.Hour)
+				te := &store.TimeEntry{OrgID: e.actor.OrgID, UserID: uid, Day: start.Format(time.DateOnly), StartAt: start, EndAt: &end,
+					Status: store.TimeCompleted, CreatedAt: now, UpdatedAt: now}
+				if err := tx.InsertTimeEntry(b.ctx, te); err != nil {
+					return err
+				}
+				if err := outbox.Enqueue(b.ctx, tx, e.actor.OrgID, store.OutboxTimeEntry, te.ID, store.OutboxCreate, now); err != nil {
+					return err
+				}
+				made++
+			}
+		}
+		if made < n {
+			return fmt.Errorf("only %d of %d entries made", made, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return benchRow{}, err
+	}
+	time.Sleep(3500 * time.Millisecond) // full buckets again
+	e.sb.ResetStats()
+	start := time.Now()
+	var res outbox.Result
+	for res.Pushed+res.Failed < n {
+		r, err := e.svc.outbox.PushDue(b.ctx, e.actor.OrgID, store.OutboxTimeEntry)
+		if err != nil {
+			return benchRow{}, err
+		}
+		if r == (outbox.Result{}) {
+			break // nothing due: the rest waits for a retry
+		}
+		res.Pushed, res.Retrying, res.Failed = res.Pushed+r.Pushed, res.Retrying+r.Retrying, res.Failed+r.Failed
+	}
+	d := time.Since(start)
+	st := e.sb.Stats()
+	var lastErrs []string
+	if res.Failed > 0 || res.Retrying > 0 {
+		_ = e.st.DB().Model(&store.OutboxItem{}).Where("org_id = ? AND last_error <> ''", e.actor.OrgID).Distinct("last_error").Limit(3).Pluck("last_error", &lastErrs).Error
+	}
+	rate, burst := 5.0, 15.0
+	for _, l := range e.sb.RateLimits() {
+		if l.Name == "v2-attendance-periods" {
+			rate, burst = l.RefillPerSecond, float64(l.Capacity)
+		}
+	}
+	got := float64(res.Pushed) / d.Seconds()
+	floor := math.Max(0, float64(st.Total)-burst) / rate
+	return benchRow{Case: "7. Outbox push of time entries", DB: db, Size: n, Figure: fmt.Sprintf("%.2f pushes/s (%s)", got, secs(d)),
+		Limit: fmt.Sprintf("≥ %.2f/s (limit %.0f/s ÷ 1.2)", rate/1.2, rate), Ratio: (rate / 1.2) / got,
+		Note: fmt.Sprintf("%d pushed, %d retrying, %d failed%s; %d requests, %d answered 429; the limit's own floor for them %.0f s",
+			res.Pushed, res.Retrying, res.Failed, strings.Join(append([]string{""}, lastErrs...), " — "), st.Total, st.RateLimited, floor)}, nil
+}
+
 // pages: case 6.
 func (b *bencher) pages(db string, employees, users, perClient int) ([]benchRow, error) {
 	e, err := b.env(db, employees, false)
@@ -646,7 +742,7 @@ func (b *bencher) pages(db string, employees, users, perClient int) ([]benchRow,
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer func() { _ = hs.Close() }()
 	base := "http://" + ln.Addr().String()
 	cookie, err := benchLogin(base, e.email)
 	if err != nil {

@@ -32,7 +32,7 @@ func TestBrowserNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	owners, err := st.UsersByEmailAllOrgs(context.Background(), "olga@acme.test")
 	if err != nil || len(owners) != 1 {
 		t.Fatalf("owner: %v", err)

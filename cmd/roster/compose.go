@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rosterhq/roster/internal/absences"
+	"github.com/rosterhq/roster/internal/absencesync"
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
@@ -16,11 +18,13 @@ import (
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/notify"
 	"github.com/rosterhq/roster/internal/orgchart"
+	"github.com/rosterhq/roster/internal/outbox"
 	"github.com/rosterhq/roster/internal/personio"
 	"github.com/rosterhq/roster/internal/secrets"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/teammap"
 	"github.com/rosterhq/roster/internal/teams"
+	"github.com/rosterhq/roster/internal/timetrack"
 	"github.com/rosterhq/roster/web"
 )
 
@@ -34,11 +38,15 @@ type services struct {
 	hri    *hrinvite.Service
 	hr     *hrconnect.Service
 	ntf    *notify.Service
+	abs    *absences.Service
+	absync *absencesync.Service
 	bank   *bank.Service
 	life   *lifecycle.Updater
 	syncer *hrsync.Service
 	dash   *dashboard.Service
 	org    *orgchart.Service
+	outbox *outbox.Service
+	time   *timetrack.Service
 }
 
 // servicesOptions are what the use cases need besides the store.
@@ -63,19 +71,33 @@ func newServices(st *store.Store, o servicesOptions) (*services, error) {
 	s.ntf = notify.New(st, s.acc.EmailUser, time.Now, log.With("component", "notify"))
 	// Reimbursement details are imported after every employee sync.
 	s.bank = bank.New(bank.Options{Store: st, Box: o.Box, Providers: s.hr.Provider, Log: log.With("component", "bank")})
+	// Due pushes (time entries, absences) go out after every employee sync.
+	s.outbox = newOutbox(st, s.hr, s.ntf, log)
+	// Absences between Roster and Personio per the leading-system setting:
+	// imported after every employee sync, pushed through the outbox.
+	s.absync = absencesync.New(absencesync.Options{Store: st, Providers: s.hr.Provider, Outbox: s.outbox, Log: log.With("component", "absencesync")})
+	s.outbox.Register(store.OutboxAbsence, s.absync.Pusher())
+	s.time = timetrack.New(timetrack.Options{Store: st, Log: log.With("component", "timetrack")})
 	s.life = lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: s.ntf, Accounts: s.acc, Invite: s.hri,
-		Also: []func(context.Context, *store.SyncRun) error{s.bank.Import}})
+		Also: []func(context.Context, *store.SyncRun) error{s.bank.Import, s.absync.Import, outboxAfterSync(s.outbox),
+			func(ctx context.Context, run *store.SyncRun) error { return s.abs.AfterSync(ctx, run) }}}) // approvers away today (s.abs is built below)
 	var err error
-	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, log); err != nil {
+	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, log, map[string]hrsync.AreaFunc{
+		store.AreaAbsences:     s.absync.AreaSync,
+		store.AreaTimeTracking: outboxArea(s.outbox, store.OutboxTimeEntry)}); err != nil {
 		return nil, err
 	}
 	s.dash = dashboard.New(st, time.Now)
 	s.org = orgchart.New(orgchart.Options{Store: st, Pictures: orgPictures(s.hr), Log: log.With("component", "orgchart")})
+	// Absences: every change of a Roster absence tells absencesync (OnChange).
+	s.abs = absences.New(absences.Options{Store: st, Notify: s.ntf, Providers: s.hr.Provider, Log: log.With("component", "absences"),
+		OnChange: s.absync.OnChange})
 	return s, nil
 }
 
 // webDeps are the web server's dependencies from the services.
 func (s *services) webDeps(st *store.Store) web.Deps {
 	return web.Deps{DB: st, Accounts: s.acc, Teams: s.tms, HR: s.hr, Sync: s.syncer, TeamMap: s.tmap, Linking: s.lnk,
-		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life, Bank: s.bank, Dashboard: s.dash, Org: s.org}
+		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life, Bank: s.bank, Dashboard: s.dash, Org: s.org, Absences: s.abs,
+		Time: s.time, Outbox: s.outbox}
 }

@@ -29,7 +29,7 @@ func cliActor(ctx context.Context, st *store.Store, slug string) (roster.Actor, 
 }
 
 func newHRService(cfg *config.Config, st *store.Store, stderr io.Writer) (*hrconnect.Service, error) {
-	box, err := secrets.New(cfg.SecretKey)
+	box, err := secrets.New(cfg.SecretKey, cfg.SecretKeyPrevious)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func runHRConnect(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	a, err := cliActor(ctx, st, *slug)
 	if err != nil {
 		return err

@@ -33,6 +33,8 @@ Usage:
   roster sync --org SLUG --mode full|partial --area employees|all
   roster bench [--db sqlite,postgres] [--quick] [--out FILE] [--cases LIST]
                                       measure the sync and the pages (make bench)
+  roster keys rotate [--batch N]      re-seal every secret at rest under ROSTER_SECRET_KEY
+                                      (old key in ROSTER_SECRET_KEY_PREVIOUS; see README.md)
   roster help                         this text and every ROSTER_* variable
 
 Configuration comes from ROSTER_* environment variables (see README.md).
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSync(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, getenv, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		printVars(stdout)

@@ -36,7 +36,7 @@ func runOrg(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	acc := accounts.New(accounts.Options{Store: st, Mailer: mail.NewMailbox(), Logger: log})
 	org, _, err := acc.CreateOrganization(ctx, accounts.SetupInput{OrgName: *name, TimeZone: *tz, OwnerName: *owner, Email: *email,
 		Password: password})

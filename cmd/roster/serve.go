@@ -28,14 +28,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 
 	sender, mailbox, err := newSender(cfg, log)
 	if err != nil {
 		return err
 	}
 
-	box, err := secrets.New(cfg.SecretKey)
+	box, err := secrets.New(cfg.SecretKey, cfg.SecretKeyPrevious)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	syncer := svc.syncer
-	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: svc.life, Logger: log.With("component", "scheduler")})
+	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: svc.life, Outbox: svc.outbox, Logger: log.With("component", "scheduler")})
 	if err != nil {
 		return err
 	}
@@ -60,6 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	deps := svc.webDeps(st)
 	deps.Dev, deps.SignupOpen, deps.BaseURL, deps.Secure = cfg.Env == "dev", cfg.SignupOpen, cfg.BaseURL, cfg.Secure()
 	deps.SecretKey, deps.Logger, deps.Registry, deps.Schedule, deps.Mailbox = cfg.SecretKey, log, reg, sched, mailbox
+	deps.SecretKeyPrevious = cfg.SecretKeyPrevious
 	srv, err := web.New(deps)
 	if err != nil {
 		return err

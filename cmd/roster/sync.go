@@ -14,14 +14,14 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// runSync implements `roster sync --org SLUG --mode full|partial --area employees|all`:
+// runSync implements `roster sync --org SLUG --mode full|partial --area employees|absences|timetracking|all`:
 // the same use case as Sync Now, run in the foreground; prints the run as JSON.
 func runSync(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	slug := fs.String("org", "", "organisation slug")
 	mode := fs.String("mode", store.ModeFull, "full or partial")
-	area := fs.String("area", store.AreaEmployees, "employees or all")
+	area := fs.String("area", store.AreaEmployees, "employees, absences, timetracking or all")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	a, err := cliActor(ctx, st, *slug)
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	box, err := secrets.New(cfg.SecretKey)
+	box, err := secrets.New(cfg.SecretKey, cfg.SecretKeyPrevious)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	syncer := svc.syncer
-	defer syncer.Shutdown(context.Background())
+	defer func() { _ = syncer.Shutdown(context.Background()) }()
 	run, started, err := syncer.Run(ctx, a.OrgID, hrsync.Request{Area: *area, Mode: *mode, Trigger: store.TriggerCLI})
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func runHREmployees(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	a, err := cliActor(ctx, st, *slug)
 	if err != nil {
 		return err

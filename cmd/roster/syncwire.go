@@ -15,12 +15,17 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
+// syncLeaseTTL is the sync lease's time to live (zero: hrsync.DefaultLeaseTTL).
+// Only the crash-recovery test (crash_test.go) shortens it, in the roster
+// processes it kills, so that a killed run's lease expires within seconds.
+var syncLeaseTTL time.Duration
+
 // newSyncService builds the employee sync engine on top of the HR connection.
 // Every run applies its changes to the linked users through life.
-func newSyncService(st *store.Store, hr *hrconnect.Service, acc *accounts.Service, life *lifecycle.Updater, log *slog.Logger) (*hrsync.Service, error) {
-	return hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, Logger: log.With("component", "hrsync"),
+func newSyncService(st *store.Store, hr *hrconnect.Service, acc *accounts.Service, life *lifecycle.Updater, log *slog.Logger, areas map[string]hrsync.AreaFunc) (*hrsync.Service, error) {
+	return hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, Logger: log.With("component", "hrsync"), LeaseTTL: syncLeaseTTL,
 		OnFinish: hrconnect.FirstImportNotifier(acc, log),
-		AfterRun: life.AfterRun})
+		AfterRun: life.AfterRun, Areas: areas})
 }
 
 // newSender is the configured SMTP sender, or the dev mailbox (returned
@@ -62,5 +67,6 @@ func (h housekeeping) Prune(ctx context.Context, now time.Time) error {
 	_, err1 := h.st.DeleteExpiredSessions(ctx, now)
 	_, _, err2 := h.sync.PruneLogs(ctx, now.AddDate(0, -2, 0))
 	_, err3 := h.st.PruneJobClaims(ctx, now.AddDate(0, 0, -7))
-	return errors.Join(err1, err2, err3)
+	_, err4 := h.st.PruneOutboxItems(ctx, now.AddDate(0, -2, 0))
+	return errors.Join(err1, err2, err3, err4)
 }

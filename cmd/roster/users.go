@@ -32,7 +32,7 @@ func runUsers(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	org, err := st.OrganizationBySlug(ctx, *slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no organisation with slug %q", *slug)

@@ -90,11 +90,11 @@ func Screenshot(ctx context.Context, t *testing.T, name string) {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	dir := Dir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(p, buf, 0o644); err != nil {
+	if err := os.WriteFile(p, buf, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", p)

@@ -31,6 +31,9 @@ type Config struct {
 	DatabaseURL string // empty: SQLite under DataDir
 	DataDir     string
 	SecretKey   []byte // 32 bytes
+	// SecretKeyPrevious is the key being rotated away from (nil when unset):
+	// values sealed and sessions signed under it still open.
+	SecretKeyPrevious []byte
 	// SecretKeyGenerated is true when the key was generated into DataDir on this start.
 	SecretKeyGenerated bool
 	SMTPURL            string
@@ -54,6 +57,7 @@ var Vars = []Var{
 	{"ROSTER_DATABASE_URL", "", "postgres://… for PostgreSQL; empty uses an embedded SQLite file in ROSTER_DATA_DIR."},
 	{"ROSTER_DATA_DIR", "./data", "Folder for the SQLite database and the generated dev secret key."},
 	{"ROSTER_SECRET_KEY", "", "32 bytes, hex or base64: signs sessions and encrypts secrets at rest. Generated into the data dir in dev."},
+	{"ROSTER_SECRET_KEY_PREVIOUS", "", "Only while rotating the secret key: the old ROSTER_SECRET_KEY. Values sealed and sessions signed under it keep working; run `roster keys rotate`, then remove it."},
 	{"ROSTER_SMTP_URL", "", "smtp://user:pass@host:587 (or smtps://). Empty in dev: mails go to /dev/mailbox."},
 	{"ROSTER_MAIL_FROM", "Roster <roster@localhost>", "Sender address of outgoing mail."},
 	{"ROSTER_SIGNUP", "closed", "open lets new organisations sign up at /signup; closed allows only the first-run setup."},
@@ -141,6 +145,19 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else if prod {
 		missing = append(missing, "ROSTER_SECRET_KEY")
 	}
+	if raw := get("ROSTER_SECRET_KEY_PREVIOUS", ""); raw != "" {
+		k, err := ParseKey(raw)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("ROSTER_SECRET_KEY_PREVIOUS: %w", err))
+		case get("ROSTER_SECRET_KEY", "") == "":
+			errs = append(errs, errors.New("ROSTER_SECRET_KEY_PREVIOUS is set but ROSTER_SECRET_KEY is not: set ROSTER_SECRET_KEY to the new key"))
+		case c.SecretKey != nil && string(k) == string(c.SecretKey):
+			errs = append(errs, errors.New("ROSTER_SECRET_KEY_PREVIOUS equals ROSTER_SECRET_KEY: set ROSTER_SECRET_KEY to the new key and ROSTER_SECRET_KEY_PREVIOUS to the old one"))
+		default:
+			c.SecretKeyPrevious = k
+		}
+	}
 	if len(missing) > 0 {
 		errs = append([]error{fmt.Errorf("missing required variables for ROSTER_ENV=prod: %s", strings.Join(missing, ", "))}, errs...)
 	}
@@ -174,7 +191,7 @@ func ParseKey(raw string) ([]byte, error) {
 // devKey reads or creates data/secret.key.
 func devKey(dir string) ([]byte, bool, error) {
 	path := filepath.Join(dir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := os.ReadFile(path); err == nil { //nolint:gosec // G304: the key file in the configured data dir
 		k, err := ParseKey(string(b))
 		if err != nil {
 			return nil, false, fmt.Errorf("%s: %w", path, err)

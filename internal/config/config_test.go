@@ -66,3 +66,35 @@ func TestProdValid(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+func TestPreviousSecretKey(t *testing.T) {
+	const newKey, oldKey = "2222222222222222222222222222222222222222222222222222222222222222", "1111111111111111111111111111111111111111111111111111111111111111"
+	c, err := Load(env(map[string]string{"ROSTER_DATA_DIR": t.TempDir(), "ROSTER_SECRET_KEY": newKey, "ROSTER_SECRET_KEY_PREVIOUS": oldKey}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SecretKeyPrevious) != 32 || c.SecretKeyPrevious[0] != 0x11 || c.SecretKey[0] != 0x22 {
+		t.Fatalf("keys: %x %x", c.SecretKey, c.SecretKeyPrevious)
+	}
+	c, err = Load(env(map[string]string{"ROSTER_DATA_DIR": t.TempDir(), "ROSTER_SECRET_KEY": newKey}))
+	if err != nil || c.SecretKeyPrevious != nil {
+		t.Fatalf("no previous key: %v %x", err, c.SecretKeyPrevious)
+	}
+	for name, tc := range map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"malformed":  {map[string]string{"ROSTER_SECRET_KEY": newKey, "ROSTER_SECRET_KEY_PREVIOUS": "short"}, "ROSTER_SECRET_KEY_PREVIOUS: must be 32 bytes"},
+		"no current": {map[string]string{"ROSTER_SECRET_KEY_PREVIOUS": oldKey}, "ROSTER_SECRET_KEY_PREVIOUS is set but ROSTER_SECRET_KEY is not"},
+		"same key":   {map[string]string{"ROSTER_SECRET_KEY": newKey, "ROSTER_SECRET_KEY_PREVIOUS": newKey}, "equals ROSTER_SECRET_KEY"},
+	} {
+		tc.vars["ROSTER_DATA_DIR"] = t.TempDir()
+		_, err := Load(env(tc.vars))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want %q, got %v", name, tc.want, err)
+		}
+		if err != nil && strings.Contains(err.Error(), oldKey) {
+			t.Errorf("%s: the error shows the key", name)
+		}
+	}
+}

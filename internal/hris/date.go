@@ -59,6 +59,7 @@ func (d Date) appendFormat(b []byte) []byte {
 	if y < 0 || y > 9999 {
 		return fmt.Appendf(b, "%04d-%02d-%02d", y, int(d.Month), d.Day)
 	}
+	//nolint:gosec // G115: y, month and day are in range (checked above), each digit 0-9
 	return append(b,
 		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
 		byte('0'+int(d.Month)/10), byte('0'+int(d.Month)%10), '-',

@@ -69,7 +69,7 @@ func (s *Service) execute(parent context.Context, r *store.SyncRun, req Request)
 		defer close(hbDone)
 		rs.heartbeat(ctx, cancel, stop)
 	}()
-	runErr := rs.sync(ctx)
+	runErr := rs.dispatch(ctx, req.Area)
 	close(stop)
 	<-hbDone
 	if runErr != nil {
@@ -188,6 +188,52 @@ func (rs *runState) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 	}
 }
 
+// areaOrder is the order in which a run of all areas syncs the areas
+// after the employees.
+var areaOrder = []string{store.AreaAbsences, store.AreaTimeTracking}
+
+// dispatch runs the requested area: the employees, another area's
+// function, or the employees and then every registered area.
+func (rs *runState) dispatch(ctx context.Context, area string) error {
+	switch area {
+	case store.AreaEmployees:
+		return rs.sync(ctx)
+	case store.AreaAll:
+		if err := rs.sync(ctx); err != nil {
+			return err
+		}
+		for _, a := range areaOrder {
+			if rs.s.areas[a] != nil {
+				if err := rs.area(ctx, a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	default:
+		return rs.area(ctx, area)
+	}
+}
+
+// area runs one area's function and adds its counts to the run: Processed,
+// NewCount (pushed or imported), RemovedCount, WarningCount (left to
+// retry) and ErrorCount (failed).
+func (rs *runState) area(ctx context.Context, area string) error {
+	if err := rs.progress(ctx, area); err != nil {
+		return err
+	}
+	c, err := rs.s.areas[area](hris.WithArea(ctx, area), rs.run)
+	rs.prog.Processed += c.Processed
+	rs.prog.NewCount += c.Pushed + c.Imported
+	rs.prog.RemovedCount += c.Removed
+	rs.prog.WarningCount += c.Retrying
+	rs.prog.ErrorCount += c.Failed
+	if err != nil {
+		return fmt.Errorf("%s: %w", area, err)
+	}
+	return nil
+}
+
 // sync fetches and applies the employees, then removals and checks.
 func (rs *runState) sync(ctx context.Context) error {
 	s, orgID := rs.s, rs.run.OrgID
@@ -230,6 +276,9 @@ func (rs *runState) sync(ctx context.Context) error {
 		return err
 	}
 	if s.afterRun != nil {
+		if _, err := rs.adoptUnfinished(ctx); err != nil {
+			return err
+		}
 		if err := s.afterRun(ctx, rs.run); err != nil {
 			return fmt.Errorf("apply changes to linked users: %w", err)
 		}

@@ -61,6 +61,23 @@ type Options struct {
 	// apply the changed employees to their linked users. Its error fails the
 	// run.
 	AfterRun func(ctx context.Context, run *store.SyncRun) error
+	// Areas run the syncs of the areas other than employees
+	// (store.AreaAbsences, store.AreaTimeTracking): a run of such an area
+	// calls its function only; a run of store.AreaAll syncs the employees,
+	// then every registered area in that order. An area without a function
+	// cannot be requested.
+	Areas map[string]AreaFunc
+}
+
+// AreaFunc runs the sync of one area for run (e.g. pushing the due time
+// entries) and returns the counts to record on it. Its error fails the run.
+type AreaFunc func(ctx context.Context, run *store.SyncRun) (AreaCounts, error)
+
+// AreaCounts are the outcome of an area's sync: Processed records handled,
+// Pushed written to the HR system, Imported written to Roster, Removed
+// deleted, Retrying left for a later attempt, Failed given up.
+type AreaCounts struct {
+	Processed, Pushed, Imported, Removed, Retrying, Failed int
 }
 
 // Request asks for a sync.
@@ -77,9 +94,8 @@ func (r Request) validate() error {
 	switch r.Area {
 	case store.AreaEmployees, store.AreaAll:
 	case store.AreaAbsences, store.AreaTimeTracking:
-		p.Add("area", "The "+r.Area+" sync is not available yet.")
 	default:
-		p.Add("area", fmt.Sprintf("Unknown area %q: use employees or all.", r.Area))
+		p.Add("area", fmt.Sprintf("Unknown area %q: use employees, absences, timetracking or all.", r.Area))
 	}
 	switch r.Mode {
 	case store.ModeFull, store.ModePartial:
@@ -114,6 +130,7 @@ type Service struct {
 	holder    string
 	onFinish  func(context.Context, *store.SyncRun)
 	afterRun  func(context.Context, *store.SyncRun) error
+	areas     map[string]AreaFunc
 
 	// base is the parent of asynchronous runs; Shutdown cancels it.
 	base   context.Context
@@ -148,7 +165,7 @@ func New(opts Options) (*Service, error) {
 	base, cancel := context.WithCancelCause(context.Background())
 	return &Service{
 		st: opts.Store, providers: opts.Providers, now: opts.Now, log: opts.Logger, ttl: opts.LeaseTTL,
-		holder: opts.Holder, onFinish: opts.OnFinish, afterRun: opts.AfterRun, base: base, cancel: cancel,
+		holder: opts.Holder, onFinish: opts.OnFinish, afterRun: opts.AfterRun, areas: opts.Areas, base: base, cancel: cancel,
 	}, nil
 }
 
@@ -221,6 +238,11 @@ func (s *Service) begin(ctx context.Context, orgID int64, req Request) (*store.S
 	if err := req.validate(); err != nil {
 		return nil, false, err
 	}
+	if req.Area == store.AreaAbsences || req.Area == store.AreaTimeTracking {
+		if s.areas[req.Area] == nil {
+			return nil, false, roster.Problems{"area": "The " + req.Area + " sync is not available."}.Err()
+		}
+	}
 	now := s.now()
 	run := &store.SyncRun{OrgID: orgID, Area: req.Area, Mode: req.Mode, Trigger: req.Trigger, Phase: PhaseStarting, StartedByID: req.StartedBy}
 	r, started, err := s.st.BeginSyncRun(ctx, run, leaseArea(req.Area), s.holder, now, now.Add(s.ttl))
@@ -232,8 +254,13 @@ func (s *Service) begin(ctx context.Context, orgID int64, req Request) (*store.S
 
 // ---- queries for the UI and the CLI ---------------------------------------
 
-// ListRuns returns the organisation's latest runs, newest first.
+// ListRuns returns the organisation's latest runs, newest first. Runs
+// abandoned by a process that ended (their lease expired over a TTL ago)
+// are closed first.
 func (s *Service) ListRuns(ctx context.Context, orgID int64, limit int) ([]store.SyncRun, error) {
+	if _, err := s.st.CloseAbandonedSyncRuns(ctx, orgID, s.now().Add(-s.ttl), s.now()); err != nil {
+		return nil, fmt.Errorf("hrsync: list runs: %w", err)
+	}
 	rs, err := s.st.ListSyncRuns(ctx, orgID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("hrsync: list runs: %w", err)
@@ -242,7 +269,11 @@ func (s *Service) ListRuns(ctx context.Context, orgID int64, limit int) ([]store
 }
 
 // RunByID loads one run (progress polling); store.ErrNotFound if unknown.
+// A run abandoned by a process that ended is shown failed (see ListRuns).
 func (s *Service) RunByID(ctx context.Context, orgID, runID int64) (*store.SyncRun, error) {
+	if _, err := s.st.CloseAbandonedSyncRuns(ctx, orgID, s.now().Add(-s.ttl), s.now()); err != nil {
+		return nil, fmt.Errorf("hrsync: run %d: %w", runID, err)
+	}
 	r, err := s.st.SyncRun(ctx, orgID, runID)
 	if err != nil {
 		return nil, fmt.Errorf("hrsync: run %d: %w", runID, err)

@@ -45,6 +45,16 @@ type LifecycleTicker interface {
 	Tick(ctx context.Context, orgID int64) error
 }
 
+// OutboxPusher pushes an organisation's due outbox items (absences and
+// time entries to the HR system).
+type OutboxPusher interface {
+	PushOrg(ctx context.Context, orgID int64) error
+}
+
+// OutboxSpec is when the outbox job runs: every 5 minutes, so retries with
+// a short backoff happen on time.
+const OutboxSpec = "*/5 * * * *"
+
 // LifecycleSpec is when the lifecycle tick runs: every 15 minutes, so a
 // leaver is deactivated within 15 minutes of the end of their last day.
 const LifecycleSpec = "*/15 * * * *"
@@ -56,7 +66,10 @@ type Options struct {
 	Housekeeper Housekeeper
 	// Lifecycle, if set, ticks every connected organisation on LifecycleSpec.
 	Lifecycle LifecycleTicker
-	Logger    *slog.Logger
+	// Outbox, if set, pushes every connected organisation's due outbox
+	// items on OutboxSpec.
+	Outbox OutboxPusher
+	Logger *slog.Logger
 	// Clock drives the schedules (a fake clock in tests).
 	Clock clockwork.Clock
 	// JobTimeout bounds one sync (default 2h).
@@ -141,6 +154,20 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.opts.Outbox != nil {
+		cs, err := cron.ParseStandard(OutboxSpec)
+		if err != nil {
+			return err
+		}
+		if _, err := s.sched.NewJob(gocron.CronJob(OutboxSpec, false), gocron.NewTask(func(ctx context.Context) {
+			if !s.claim(ctx, "outbox", cs) {
+				return
+			}
+			s.PushOutbox(ctx)
+		}), gocron.WithName("outbox"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return err
+		}
+	}
 	if _, err := s.sched.NewJob(gocron.DurationJob(s.opts.ReconcileEvery), gocron.NewTask(func(ctx context.Context) {
 		if err := s.Reconcile(ctx); err != nil {
 			s.opts.Logger.Error("reconcile schedules failed", "err", err)
@@ -167,6 +194,23 @@ func (s *Scheduler) TickLifecycle(ctx context.Context) {
 		tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		if err := s.opts.Lifecycle.Tick(tctx, id); err != nil {
 			s.opts.Logger.Error("lifecycle tick failed", "org_id", id, "err", err)
+		}
+		cancel()
+	}
+}
+
+// PushOutbox pushes the due outbox items of every connected organisation;
+// one organisation's failure is logged and does not stop the others.
+func (s *Scheduler) PushOutbox(ctx context.Context) {
+	ids, err := s.opts.Store.ConnectedOrgIDs(ctx)
+	if err != nil {
+		s.opts.Logger.Error("outbox: list organisations", "err", err)
+		return
+	}
+	for _, id := range ids {
+		tctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		if err := s.opts.Outbox.PushOrg(tctx, id); err != nil {
+			s.opts.Logger.Error("outbox push failed", "org_id", id, "err", err)
 		}
 		cancel()
 	}

@@ -26,7 +26,7 @@ func startFakeSMTP(t *testing.T) *fakeSMTP {
 		t.Fatal(err)
 	}
 	f := &fakeSMTP{ln: ln}
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -40,7 +40,7 @@ func startFakeSMTP(t *testing.T) *fakeSMTP {
 }
 
 func (f *fakeSMTP) serve(c net.Conn) {
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(c)
 	say := func(s string) { fmt.Fprintf(c, "%s\r\n", s) }
@@ -114,7 +114,7 @@ func TestSMTPDelivers(t *testing.T) {
 func TestSMTPRefusedConnectionIsAnError(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	s, err := NewSMTP("smtp://"+addr+"?tls=off", "roster@example.com")
 	if err != nil {
 		t.Fatal(err)

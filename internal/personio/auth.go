@@ -20,7 +20,7 @@ import (
 
 const (
 	pathV1Auth  = "/v1/auth"
-	pathV2Token = "/v2/auth/token"
+	pathV2Token = "/v2/auth/token" //nolint:gosec // G101: an endpoint path, not a credential
 )
 
 // tokenCache holds one bearer token until shortly before it expires and
@@ -197,6 +197,7 @@ func bearer(h string) string {
 // fetchV1Token authenticates at POST /v1/auth with the credentials in a JSON
 // body (query-string credentials are deprecated, NOTES.md §3.1).
 func (c *Client) fetchV1Token(ctx context.Context) (string, time.Duration, error) {
+	//nolint:gosec // G117: the auth request must carry the secret; it goes to Personio only
 	body, err := json.Marshal(struct {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`

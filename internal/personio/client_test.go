@@ -423,7 +423,7 @@ func TestUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	c, _ := testClient(t, "http://"+addr)
 	err = c.Check(context.Background())
 	if !errors.Is(err, hris.ErrUnreachable) {

@@ -178,4 +178,5 @@ func backoff(base, maxDelay time.Duration, n int, jitter func(int64) int64) time
 	return time.Duration(w/2 + jitter(w/2+1))
 }
 
-func randJitter(n int64) int64 { return rand.Int64N(n) }
+// randJitter spreads retries; it needs no cryptographic randomness.
+func randJitter(n int64) int64 { return rand.Int64N(n) } //nolint:gosec // G404: jitter, not a secret

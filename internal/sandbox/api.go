@@ -706,6 +706,7 @@ func (s *Server) DeleteTimeOff(id int) error {
 // kept).
 func (s *Server) Reset() {
 	c := generate(s.opts.Seed, s.opts.Employees, s.now())
+	breakRecords(c, s.opts.Seed, s.opts.BrokenRate)
 	s.mu.Lock()
 	s.data = c
 	s.mu.Unlock()

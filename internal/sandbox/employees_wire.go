@@ -121,6 +121,9 @@ func employeeAttributes() []attrDef {
 		{key: "position", label: "Position", write: stringAttr(func(e *employee) string { return e.position })},
 		{key: "supervisor", label: "Supervisor", write: func(b []byte, e *employee, x *encCtx) []byte {
 			sup := x.c.byID[e.supervisorID]
+			if sup == nil && e.defect == BrokenUnknownSupervisor {
+				return appendShortEmployee(b, &employee{id: e.supervisorID}, "ID")
+			}
 			if e.supervisorID == 0 || sup == nil {
 				// [inf] no supervisor is most likely served as null (NOTES.md §13).
 				return append(b, "null"...)
@@ -134,8 +137,18 @@ func employeeAttributes() []attrDef {
 			return append(b, `"internal"`...)
 		}},
 		// weekly_working_hours is a string on the wire (NOTES.md §11.9).
-		{key: "weekly_working_hours", label: "Weekly hours", write: stringAttr(func(e *employee) string { return formatWeeklyHours(e.weeklyTenths) })},
-		{key: "hire_date", label: "Hire date", typ: "date", write: dateAttr(func(e *employee) civil { return e.hireDate })},
+		{key: "weekly_working_hours", label: "Weekly hours", write: func(b []byte, e *employee, x *encCtx) []byte {
+			if e.defect == BrokenWrongType {
+				return append(b, `{"hours":`+formatWeeklyHours(e.weeklyTenths)+`}`...)
+			}
+			return stringAttr(func(e *employee) string { return formatWeeklyHours(e.weeklyTenths) })(b, e, x)
+		}},
+		{key: "hire_date", label: "Hire date", typ: "date", write: func(b []byte, e *employee, x *encCtx) []byte {
+			if e.defect == BrokenInvalidDate {
+				return append(append(strconv.AppendInt(append(b, '"'), int64(e.hireDate.time().Year()), 10), "-02-30T00:00:00+01:00"...), '"')
+			}
+			return dateAttr(func(e *employee) civil { return e.hireDate })(b, e, x)
+		}},
 		{key: "contract_end_date", label: "Contract ends", typ: "date", write: dateAttr(func(e *employee) civil { return e.contractEndDate })},
 		{key: "termination_date", label: "Termination date", typ: "date", write: dateAttr(func(e *employee) civil { return e.terminationDate })},
 		// Empty strings instead of null, as the live API does (NOTES.md §11.9).

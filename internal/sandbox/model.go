@@ -73,6 +73,9 @@ type employee struct {
 	// colonOffsets selects "+01:00" (true) or "+0100" for this employee's
 	// date attributes: Personio mixes both forms (NOTES.md §11.9).
 	colonOffsets bool
+	// defect is the kind of deliberate defect this record is served with
+	// (Broken* constants, Options.BrokenRate); "" for none.
+	defect string
 }
 
 type attrChange struct {

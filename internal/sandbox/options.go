@@ -65,6 +65,10 @@ type Options struct {
 	BaseURL string
 	// FaultSeed seeds the deterministic fault decisions (default: Seed).
 	FaultSeed int64
+	// BrokenRate is the fraction of employees (0..1) served with one
+	// deliberate defect each, for bad-data tests: see broken.go and
+	// (*Server).Broken. 0 serves clean data.
+	BrokenRate float64
 }
 
 // DefaultOptions returns the options of `roster sandbox` without flags:

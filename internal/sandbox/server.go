@@ -63,6 +63,7 @@ func New(opts Options) *Server {
 	s.creds = credentials(s.attrs)
 	start := time.Now()
 	s.data = generate(opts.Seed, opts.Employees, opts.Now())
+	breakRecords(s.data, opts.Seed, opts.BrokenRate)
 	s.log.Info("sandbox company generated", "employees", opts.Employees, "seed", opts.Seed,
 		"time_offs", len(s.data.timeOffs), "attendance_periods", len(s.data.attendance),
 		"duration", time.Since(start).Round(time.Millisecond))

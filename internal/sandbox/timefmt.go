@@ -19,10 +19,6 @@ func civilOf(t time.Time) civil {
 	return civil(u/86400 + civilEpochOffset)
 }
 
-func civilFromYMD(y int, m time.Month, d int) civil {
-	return civilOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
-}
-
 func (c civil) valid() bool { return c != 0 }
 
 // time returns midnight UTC of the date (wall-clock arithmetic only).

@@ -156,7 +156,7 @@ func templateName(t testing.TB, admin *sql.DB) string {
 			tplErr = err
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
 			tplErr = err
 			return
