@@ -247,6 +247,7 @@ func TestRolesOnEveryRoute(t *testing.T) {
 				{"member", member, slices.Contains(roles, "member")},
 				{"manager", manager, slices.Contains(roles, "manager")},
 				{"admin", admin, true},
+				{"owner", A.owner, true},
 			} {
 				var res *resp
 				if r.Method == http.MethodGet {
