@@ -61,7 +61,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 5s)
 		out=$$(mktemp); if ! $(GO) test -run='^$$' -fuzz="^$$spec$$" -fuzztime=$(FUZZTIME) ./$$pkg >$$out 2>&1; then cat $$out; rm -f $$out; exit 1; fi; rm -f $$out; \
 	done
 
-soak: assets ## Long reliability runs (minutes): fault matrix and bad data at 2,000 employees over several seeds, 20 SIGKILLs during full syncs, then each fuzz target for FUZZTIME (default 2m)
+soak: assets ## Long reliability runs (minutes): fault matrix and bad data at 2,000 employees over several seeds, 20 SIGKILLs during full syncs and during outbox pushes, then each fuzz target for FUZZTIME (default 2m)
 	ROSTER_SOAK=1 $(GO) test -count=1 -v -run 'Fault|BadData' -timeout 60m ./internal/hrsync/
 	ROSTER_SOAK=1 $(GO) test -count=1 -v -run 'TestCrashRecovery' -timeout 30m ./cmd/roster/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$${FUZZTIME:-2m}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -151,4 +152,63 @@ func TestDashboardCountsHealthAndUpcomingChanges(t *testing.T) {
 			t.Error("member dashboard shows admin panels")
 		}
 	})
+}
+
+// TestDashboardWaitingRequestsAndWeek: a member sees their pending
+// absence request and their time this week; their team's manager and the
+// admins see what waits for their decision.
+func TestDashboardWaitingRequestsAndWeek(t *testing.T) {
+	each(t, func(t *testing.T, a *app) {
+		f := newAbsenceFixture(t, a)
+		home := f.member.get("/")
+		if home.testid("my-request").Length() != 0 || home.testid("my-week-total").Length() != 0 || home.testid("dashboard-waiting").Length() != 0 {
+			t.Fatalf("member dashboard before anything: %.600s", home.testid("my-requests").Text())
+		}
+		start := time.Now().AddDate(0, 0, 20).Format(time.DateOnly)
+		expectStatus(t, f.request(t, start, start), http.StatusSeeOther)
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().In(berlin).Format(time.DateOnly)
+		expectStatus(t, f.member.post("/time", "/time/entries", url.Values{"day": {today}, "start": {"00:10"}, "end": {"01:40"}}), http.StatusSeeOther)
+
+		home = f.member.get("/")
+		if home.testid("my-request").Length() != 1 || !strings.Contains(home.testid("my-request").Text(), "Vacation") {
+			t.Fatalf("member's pending request: %q", home.testid("my-requests").Text())
+		}
+		if got := home.testid("my-week-total").Text(); got != "1:30 h" {
+			t.Fatalf("member's week: %q", got)
+		}
+		for who, c := range map[string]*client{"manager": f.mgr, "owner": f.owner} {
+			d := c.get("/")
+			if n := strings.TrimSpace(d.testid("waiting-requests").Find(".title").Text()); n != "1" {
+				t.Errorf("%s: %q requests waiting (%.300s)", who, n, d.testid("dashboard-waiting").Text())
+			}
+		}
+		// A manager of another team is not waited for.
+		if d := f.otherMgr.get("/"); strings.TrimSpace(d.testid("waiting-requests").Find(".title").Text()) == "1" {
+			t.Error("another team's manager sees the request as waiting for them")
+		}
+		id := a.firstAbsenceID(t, f.orgID)
+		expectStatus(t, f.mgr.post("/approvals", "/approvals/"+itoa(id)+"/approve", url.Values{}), http.StatusSeeOther)
+		// Decided: the request no longer waits; the member's time entry
+		// still waits for their manager's confirmation.
+		d := f.mgr.get("/")
+		if r, tm := strings.TrimSpace(d.testid("waiting-requests").Find(".title").Text()), strings.TrimSpace(d.testid("waiting-time").Find(".title").Text()); r != "0" || tm != "1" {
+			t.Fatalf("manager after approving: %s requests, %s time entries waiting", r, tm)
+		}
+		if f.member.get("/").testid("my-request").Length() != 0 {
+			t.Fatal("the approved request is still in the member's pending list")
+		}
+	})
+}
+
+func (a *app) firstAbsenceID(t *testing.T, orgID int64) int64 {
+	t.Helper()
+	var id int64
+	if err := a.store.DB().Model(&store.Absence{}).Where("org_id = ?", orgID).Order("id").Limit(1).Pluck("id", &id).Error; err != nil || id == 0 {
+		t.Fatalf("absence id: %v", err)
+	}
+	return id
 }

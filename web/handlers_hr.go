@@ -285,6 +285,11 @@ func (s *Server) hrTab(c echo.Context) error {
 		}
 		v.Hold = hold
 	}
+	problems, err := s.healthProblemRows(c)
+	if err != nil {
+		return err
+	}
+	v.Problems = problems
 	conn, err := s.HR.Connection(ctx, a)
 	if err != nil && !errors.Is(err, roster.ErrNotFound) {
 		return err

@@ -43,6 +43,9 @@ func (s *Server) auditRows(c echo.Context, es []store.AuditEvent) []views.AuditR
 func (s *Server) dashboard(c echo.Context) error {
 	ctx, a, loc := c.Request().Context(), actor(c), location(c)
 	d := views.Dashboard{Page: s.page(c, "Dashboard", "dashboard")}
+	if err := s.dashboardActivity(c, &d); err != nil {
+		return err
+	}
 	if !d.IsAdmin {
 		u, err := s.Accounts.GetUser(ctx, a, a.UserID)
 		if err != nil {
@@ -84,6 +87,15 @@ func (s *Server) dashboard(c echo.Context) error {
 		until, _ := time.ParseInLocation(time.DateOnly, ad.Until, loc)
 		d.Until = views.FormatDate(until)
 	}
+	problems, err := s.healthProblemRows(c)
+	if err != nil {
+		return err
+	}
+	anomalies, _, err := s.orgHealth(c)
+	if err != nil {
+		return err
+	}
+	d.HealthProblems = len(problems) + len(anomalies)
 	es, _, err := s.Accounts.Audit(ctx, a, store.AuditFilter{Limit: 8})
 	if err != nil {
 		return err
@@ -163,4 +175,56 @@ func (s *Server) mailbox(c echo.Context) error {
 		rows = append(rows, views.MailRow{ID: m.ID, When: views.FormatTime(m.SentAt, location(c)), To: m.To, Subject: m.Subject, Body: m.Text, Link: m.Link})
 	}
 	return render(c, http.StatusOK, views.MailboxPage(s.page(c, "Dev mailbox", "mailbox"), rows), nil)
+}
+
+// dashboardActivity fills what waits for the viewer's decision (approvers
+// and admins) and, for members, their pending requests and time this week.
+func (s *Server) dashboardActivity(c echo.Context, d *views.Dashboard) error {
+	ctx, a := c.Request().Context(), actor(c)
+	if d.CanApprove && s.Absences != nil {
+		w := &views.DashboardWaiting{}
+		inbox, err := s.Absences.Approvals(ctx, a)
+		if err != nil {
+			return err
+		}
+		for _, r := range inbox.Rows {
+			if r.Status == store.AbsenceToConfirm {
+				w.ToConfirm++
+			} else if r.Status == store.AbsencePending {
+				w.Requests++
+			}
+		}
+		if s.Time != nil {
+			rows, err := s.Time.ToReview(ctx, a)
+			if err != nil {
+				return err
+			}
+			w.TimeEntries = len(rows)
+		}
+		d.Waiting = w
+	}
+	if d.IsAdmin {
+		return nil
+	}
+	if s.Absences != nil {
+		mine, away, err := s.Absences.Mine(ctx, a)
+		if err != nil {
+			return err
+		}
+		for i := range mine {
+			if mine[i].Status == store.AbsencePending {
+				d.MyRequests = append(d.MyRequests, absenceRowView(&mine[i], "", away))
+			}
+		}
+	}
+	if s.Time != nil {
+		wk, err := s.Time.Week(ctx, a, "")
+		if err != nil {
+			return err
+		}
+		if wk.Total > 0 {
+			d.MyWeek = fmtDuration(wk.Total)
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rosterhq/roster/internal/orgchart"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/views"
 )
 
@@ -211,7 +212,49 @@ func (s *Server) profile(c echo.Context) error {
 	if v.Bank, err = s.bankDetailsFor(c, id); err != nil {
 		return err
 	}
+	if p.Activity != nil {
+		v.Activity = s.profileActivityView(p, me.ID, v.Page.CanApprove, isReviewer(actor(c)))
+	}
 	return render(c, http.StatusOK, views.ProfilePage(v), nil)
+}
+
+// profileActivityView renders the full profile's recent absences and time
+// this week; the links go to where viewer can act on them.
+func (s *Server) profileActivityView(p *orgchart.Profile, viewer int64, approver, reviewer bool) *views.ProfileActivity {
+	act, w := p.Activity, p.Activity.Week
+	self := viewer == p.ID
+	v := &views.ProfileActivity{Window: views.Day(act.From) + " – " + views.Day(act.To), MoreAbsences: act.MoreAbsences}
+	switch {
+	case self:
+		v.AbsencesLink, v.AbsencesLinkLabel = "/absences", "My absences"
+	case approver:
+		v.AbsencesLink, v.AbsencesLinkLabel = "/approvals", "Approvals"
+	}
+	for i := range act.Absences {
+		v.Absences = append(v.Absences, absenceRowView(&act.Absences[i], w.Today, nil))
+	}
+	v.Week = views.ProfileWeek{Label: w.Monday.Format("Mon 2 Jan 2006"), Total: fmtDuration(w.Total), Entries: w.Entries}
+	switch {
+	case self:
+		v.Week.Link, v.Week.LinkLabel = "/time", "My time"
+	case reviewer:
+		v.Week.Link, v.Week.LinkLabel = "/time/review", "Confirm time"
+	}
+	for _, d := range w.Days {
+		day := views.TimeDay{Label: d.Date.Format("Mon 2 Jan"), Total: fmtDuration(d.Total), Today: d.Date.Format("2006-01-02") == w.Today}
+		for i := range d.Entries {
+			e := &d.Entries[i]
+			var push *store.OutboxItem
+			if e.PushState != "" {
+				push = &store.OutboxItem{State: e.PushState, LastError: e.PushError}
+			}
+			row := s.entryRow(&e.TimeEntry, w.Location, push)
+			row.Editable = false
+			day.Entries = append(day.Entries, row)
+		}
+		v.Week.Days = append(v.Week.Days, day)
+	}
+	return v
 }
 
 func dayOrEmpty(d string) string {

@@ -219,6 +219,10 @@ func (s *Server) userEditView(c echo.Context, id int64, errs views.Errors, overr
 	}
 	v.Note = statusNote(r, c)
 	v.Bank, err = s.bankDetailsFor(c, r.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Lineage, err = s.lineageView(c, r.ID, r.Name, 1)
 	return v, err
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
+	"github.com/rosterhq/roster/internal/drift"
+	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
@@ -91,9 +93,12 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syncer.Shutdown(context.Background()) })
+	tmap, lnk := teammap.New(st, nil, nil), linking.New(st, nil, nil)
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
-		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: teammap.New(st, nil, nil), Linking: linking.New(st, nil, nil), HRInvite: hri, Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now), Now: opt.now,
+		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri,
+		Drift: drift.New(drift.Options{Store: st, Linking: lnk, Invite: hri, TeamMap: tmap, Now: opt.now}), Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now), Now: opt.now,
 		Absences: absences.New(absences.Options{Store: st, Notify: ntf, Providers: hr.Provider, Now: opt.now, OnChange: absync.OnChange}), Outbox: ob, Time: timetrack.New(timetrack.Options{Store: st, Now: opt.now}),
+		Health: health.New(health.Options{Store: st, Notify: ntf, Now: opt.now}),
 		Org: orgchart.New(orgchart.Options{Store: st, Pictures: func(ctx context.Context, orgID int64) (orgchart.PictureSource, error) {
 			return hr.Provider(ctx, orgID, nil)
 		}})})

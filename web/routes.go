@@ -111,4 +111,8 @@ func (s *Server) routes() {
 	// tracking register their routes in their own files.
 	s.absenceRoutes(in, adm)
 	s.timeRoutes(in, adm)
+	// What no other HR sync has (drift report, lineage, health and alerts).
+	s.driftRoutes(in, adm)
+	s.lineageRoutes(in, adm)
+	s.healthRoutes(in, adm)
 }

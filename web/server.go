@@ -19,6 +19,8 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
+	"github.com/rosterhq/roster/internal/drift"
+	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
@@ -73,6 +75,9 @@ type Deps struct {
 	// Time is time tracking; Outbox the pushes to Personio (API log).
 	Time   *timetrack.Service
 	Outbox *outbox.Service
+	// Health is the sync health problems (HR tab, alerts).
+	Health *health.Service
+	Drift  *drift.Service // the drift report and its fixes
 
 	// SecretKeyPrevious (nil unless a key rotation is under way): sessions
 	// signed with it stay valid; new cookies are always signed with SecretKey.

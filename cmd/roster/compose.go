@@ -10,6 +10,8 @@ import (
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/bank"
 	"github.com/rosterhq/roster/internal/dashboard"
+	"github.com/rosterhq/roster/internal/drift"
+	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrinvite"
 	"github.com/rosterhq/roster/internal/hrsync"
@@ -44,9 +46,11 @@ type services struct {
 	life   *lifecycle.Updater
 	syncer *hrsync.Service
 	dash   *dashboard.Service
+	drift  *drift.Service
 	org    *orgchart.Service
 	outbox *outbox.Service
 	time   *timetrack.Service
+	health *health.Service
 }
 
 // servicesOptions are what the use cases need besides the store.
@@ -78,16 +82,21 @@ func newServices(st *store.Store, o servicesOptions) (*services, error) {
 	s.absync = absencesync.New(absencesync.Options{Store: st, Providers: s.hr.Provider, Outbox: s.outbox, Log: log.With("component", "absencesync")})
 	s.outbox.Register(store.OutboxAbsence, s.absync.Pusher())
 	s.time = timetrack.New(timetrack.Options{Store: st, Log: log.With("component", "timetrack")})
+	// Sync health: checked after every run (Also step on success, OnFinish
+	// on failure) and by the periodic job; alerts go to the admins.
+	s.health = health.New(health.Options{Store: st, Notify: s.ntf, Log: log.With("component", "health")})
 	s.life = lifecycle.New(lifecycle.Options{Store: st, Log: log.With("component", "lifecycle"), Notify: s.ntf, Accounts: s.acc, Invite: s.hri,
 		Also: []func(context.Context, *store.SyncRun) error{s.bank.Import, s.absync.Import, outboxAfterSync(s.outbox),
-			func(ctx context.Context, run *store.SyncRun) error { return s.abs.AfterSync(ctx, run) }}}) // approvers away today (s.abs is built below)
+			func(ctx context.Context, run *store.SyncRun) error { return s.abs.AfterSync(ctx, run) }, // approvers away today (s.abs is built below)
+			s.health.AfterSync}})
 	var err error
-	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, log, map[string]hrsync.AreaFunc{
+	if s.syncer, err = newSyncService(st, s.hr, s.acc, s.life, s.health, log, map[string]hrsync.AreaFunc{
 		store.AreaAbsences:     s.absync.AreaSync,
 		store.AreaTimeTracking: outboxArea(s.outbox, store.OutboxTimeEntry)}); err != nil {
 		return nil, err
 	}
 	s.dash = dashboard.New(st, time.Now)
+	s.drift = drift.New(drift.Options{Store: st, Linking: s.lnk, Invite: s.hri, TeamMap: s.tmap, Log: log.With("component", "drift")})
 	s.org = orgchart.New(orgchart.Options{Store: st, Pictures: orgPictures(s.hr), Log: log.With("component", "orgchart")})
 	// Absences: every change of a Roster absence tells absencesync (OnChange).
 	s.abs = absences.New(absences.Options{Store: st, Notify: s.ntf, Providers: s.hr.Provider, Log: log.With("component", "absences"),
@@ -99,5 +108,5 @@ func newServices(st *store.Store, o servicesOptions) (*services, error) {
 func (s *services) webDeps(st *store.Store) web.Deps {
 	return web.Deps{DB: st, Accounts: s.acc, Teams: s.tms, HR: s.hr, Sync: s.syncer, TeamMap: s.tmap, Linking: s.lnk,
 		HRInvite: s.hri, Notify: s.ntf, Lifecycle: s.life, Bank: s.bank, Dashboard: s.dash, Org: s.org, Absences: s.abs,
-		Time: s.time, Outbox: s.outbox}
+		Time: s.time, Outbox: s.outbox, Drift: s.drift, Health: s.health}
 }

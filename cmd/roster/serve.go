@@ -52,7 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	syncer := svc.syncer
-	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: svc.life, Outbox: svc.outbox, Logger: log.With("component", "scheduler")})
+	sched, err := jobs.New(jobs.Options{Store: st, Sync: scheduledSync{syncer}, Housekeeper: housekeeping{st: st, sync: syncer}, Lifecycle: svc.life, Outbox: svc.outbox, Health: svc.health, Logger: log.With("component", "scheduler")})
 	if err != nil {
 		return err
 	}

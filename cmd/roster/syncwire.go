@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/config"
+	"github.com/rosterhq/roster/internal/health"
 	"github.com/rosterhq/roster/internal/hrconnect"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/lifecycle"
@@ -22,9 +23,15 @@ var syncLeaseTTL time.Duration
 
 // newSyncService builds the employee sync engine on top of the HR connection.
 // Every run applies its changes to the linked users through life.
-func newSyncService(st *store.Store, hr *hrconnect.Service, acc *accounts.Service, life *lifecycle.Updater, log *slog.Logger, areas map[string]hrsync.AreaFunc) (*hrsync.Service, error) {
+// Every finished run is checked for sync health problems (a failed run
+// opens one and alerts the admins).
+func newSyncService(st *store.Store, hr *hrconnect.Service, acc *accounts.Service, life *lifecycle.Updater, hl *health.Service, log *slog.Logger, areas map[string]hrsync.AreaFunc) (*hrsync.Service, error) {
+	firstImport := hrconnect.FirstImportNotifier(acc, log)
 	return hrsync.New(hrsync.Options{Store: st, Providers: hr.Provider, Logger: log.With("component", "hrsync"), LeaseTTL: syncLeaseTTL,
-		OnFinish: hrconnect.FirstImportNotifier(acc, log),
+		OnFinish: func(ctx context.Context, run *store.SyncRun) {
+			firstImport(ctx, run)
+			hl.OnFinish(ctx, run)
+		},
 		AfterRun: life.AfterRun, Areas: areas})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
@@ -131,6 +132,9 @@ func (s *Service) DeactivateTx(ctx context.Context, tx *store.Store, a roster.Ac
 	if err := tx.CreateUserDeactivation(ctx, d); err != nil {
 		return err
 	}
+	if err := statusLineage(ctx, tx, a, u, u.Status, store.StatusDeactivated, now); err != nil {
+		return err
+	}
 	return s.audit(ctx, tx, a, ActionDeactivated, "user", u.ID, u.Email, ReasonText(reason)+"; "+sn.summary())
 }
 
@@ -142,6 +146,9 @@ func (s *Service) LockTx(ctx context.Context, tx *store.Store, a roster.Actor, u
 		return err
 	}
 	if err := tx.DeleteUserSessions(ctx, u.OrgID, u.ID); err != nil {
+		return err
+	}
+	if err := statusLineage(ctx, tx, a, u, u.Status, "locked", now); err != nil {
 		return err
 	}
 	return s.audit(ctx, tx, a, ActionLocked, "user", u.ID, u.Email, ReasonText(reason))
@@ -188,6 +195,13 @@ func (s *Service) RestoreTx(ctx context.Context, tx *store.Store, a roster.Actor
 	}
 	if details != "" {
 		restored = details + "; " + restored
+	}
+	before := u.Status
+	if u.LockedAt != nil && u.Status != store.StatusDeactivated {
+		before = "locked"
+	}
+	if err := statusLineage(ctx, tx, a, u, before, status, now); err != nil {
+		return "", err
 	}
 	return status, s.audit(ctx, tx, a, action, "user", u.ID, u.Email, restored)
 }
@@ -288,4 +302,14 @@ func (s *Service) UndoDeactivation(ctx context.Context, a roster.Actor, userID i
 		s.sendInvitation(ctx, a, u, raw)
 	}
 	return err
+}
+
+// statusLineage records, for a user linked to Personio, the status change
+// in the user's lineage (the run and source come from the context's
+// origin, else the actor's name).
+func statusLineage(ctx context.Context, tx *store.Store, a roster.Actor, u *store.User, from, to string, now time.Time) error {
+	if u.PersonioID == nil {
+		return nil
+	}
+	return tx.RecordLineage(ctx, u.OrgID, a.Name, now, []store.LineageChange{{UserID: u.ID, Field: store.LineageStatus, Old: from, New: to}})
 }

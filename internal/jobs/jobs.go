@@ -51,6 +51,16 @@ type OutboxPusher interface {
 	PushOrg(ctx context.Context, orgID int64) error
 }
 
+// HealthChecker checks the sync health of every organisation that is
+// connected or has an open problem (stale data, alerts).
+type HealthChecker interface {
+	CheckAll(ctx context.Context, now time.Time) error
+}
+
+// HealthSpec is when the health check runs: every 15 minutes, so stale data
+// is noticed even when no sync runs.
+const HealthSpec = "*/15 * * * *"
+
 // OutboxSpec is when the outbox job runs: every 5 minutes, so retries with
 // a short backoff happen on time.
 const OutboxSpec = "*/5 * * * *"
@@ -69,6 +79,9 @@ type Options struct {
 	// Outbox, if set, pushes every connected organisation's due outbox
 	// items on OutboxSpec.
 	Outbox OutboxPusher
+	// Health, if set, checks the sync health of every organisation on
+	// HealthSpec (job "health").
+	Health HealthChecker
 	Logger *slog.Logger
 	// Clock drives the schedules (a fake clock in tests).
 	Clock clockwork.Clock
@@ -165,6 +178,24 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			}
 			s.PushOutbox(ctx)
 		}), gocron.WithName("outbox"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return err
+		}
+	}
+	if s.opts.Health != nil {
+		cs, err := cron.ParseStandard(HealthSpec)
+		if err != nil {
+			return err
+		}
+		if _, err := s.sched.NewJob(gocron.CronJob(HealthSpec, false), gocron.NewTask(func(ctx context.Context) {
+			if !s.claim(ctx, "health", cs) {
+				return
+			}
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+			defer cancel()
+			if err := s.opts.Health.CheckAll(ctx, s.opts.Clock.Now()); err != nil {
+				s.opts.Logger.Error("health check failed", "err", err)
+			}
+		}), gocron.WithName("health"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 			return err
 		}
 	}

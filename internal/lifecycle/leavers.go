@@ -152,6 +152,9 @@ func (u *Updater) leavers(ctx context.Context, run *store.SyncRun) (int, error) 
 // under the same safeguard as a sync run.
 func (u *Updater) dueDeactivations(ctx context.Context, orgID int64) (int, error) {
 	now := u.now().UTC()
+	if _, ok := store.LineageOriginOf(ctx); !ok {
+		ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{Source: "daily leaver check"})
+	}
 	return u.reconcile(ctx, orgID, nil, store.LeaverFilter{DueBy: &now})
 }
 
@@ -483,6 +486,7 @@ func (u *Updater) ConfirmHold(ctx context.Context, a roster.Actor, holdID int64)
 	if err != nil {
 		return 0, err
 	}
+	ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{RunID: h.RunID, Source: "held deactivation confirmed by " + a.Name})
 	n, err := u.applyDue(ctx, a, a.OrgID, h.RunID, due)
 	if err != nil {
 		return n, err

@@ -70,6 +70,7 @@ func New(o Options) *Updater {
 // changed by the run to their linked users (fields, then managers), then
 // handles new hires and leavers, and records the counts on the run.
 func (u *Updater) AfterRun(ctx context.Context, run *store.SyncRun) error {
+	ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{RunID: &run.ID, Source: ActorName})
 	n, err := u.Apply(ctx, run.OrgID, run.ID)
 	if err != nil {
 		return err
@@ -115,6 +116,9 @@ func (u *Updater) Tick(ctx context.Context, orgID int64) error {
 // BatchSize, writing (with personio_synced_at) and auditing only users that
 // differ. It returns the number of users changed.
 func (u *Updater) Apply(ctx context.Context, orgID, runID int64) (int, error) {
+	if _, ok := store.LineageOriginOf(ctx); !ok {
+		ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{RunID: &runID, Source: ActorName})
+	}
 	total := 0
 	var after int64
 	teamNames := map[int64]string(nil)
@@ -203,6 +207,9 @@ func (u *Updater) applyBatch(ctx context.Context, tx *store.Store, orgID int64, 
 		}
 		if err := tx.UpdateUserFields(ctx, orgID, id, fields); err != nil {
 			return 0, fmt.Errorf("update user %d: %w", id, err)
+		}
+		if err := tx.RecordLineage(ctx, orgID, ActorName, now, linking.Lineage(id, c.fields)); err != nil {
+			return 0, err
 		}
 		details := fmt.Sprintf("Personio employee %d; %s", c.row.PersonioID, strings.Join(c.details, "; "))
 		if err := tx.AddAudit(ctx, store.NewAuditEvent(actor, ActionUpdated, "user", id, c.row.UserEmail, details, now)); err != nil {

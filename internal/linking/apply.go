@@ -223,6 +223,7 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 	var cleared []int64
 	byRole := map[[2]string][]int64{}
 	var events []store.AuditEvent
+	var lineage []store.LineageChange
 	for _, c := range plan {
 		r := c.row
 		prefix := ""
@@ -237,6 +238,7 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 			}
 			details := prefix + fmt.Sprintf("manager %s → %s", label(r.ManagerID), label(c.manager))
 			events = append(events, *store.NewAuditEvent(a, ActionManagerChanged, "user", r.UserID, r.Email, details, now))
+			lineage = append(lineage, store.LineageChange{UserID: r.UserID, Field: store.LineageManager, Old: userName(names, r.ManagerID), New: userName(names, c.manager)})
 		}
 		if c.setRole {
 			k := [2]string{c.role, c.roleSrc}
@@ -247,6 +249,7 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 			}
 			details := prefix + fmt.Sprintf("role %s → %s (%s)", r.Role, c.role, why)
 			events = append(events, *store.NewAuditEvent(a, ActionRoleChanged, "user", r.UserID, r.Email, details, now))
+			lineage = append(lineage, store.LineageChange{UserID: r.UserID, Field: store.LineageRole, Old: r.Role, New: c.role})
 		}
 	}
 	for _, m := range slices.Sorted(maps.Keys(byManager)) {
@@ -265,7 +268,28 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 	if err := tx.AddAudits(ctx, events); err != nil {
 		return 0, err
 	}
+	if err := tx.RecordLineage(ctx, a.OrgID, a.Name, now, lineage); err != nil {
+		return 0, err
+	}
 	return len(plan), nil
+}
+
+// userName is the lineage value of a manager: their name, "" for none.
+func userName(names map[int64]string, id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return names[*id]
+}
+
+// Lineage lists the field changes of user as lineage changes (field: the
+// users column).
+func Lineage(userID int64, cs []FieldChange) []store.LineageChange {
+	out := make([]store.LineageChange, len(cs))
+	for i, c := range cs {
+		out[i] = store.LineageChange{UserID: userID, Field: c.Column, Old: c.Old, New: c.New}
+	}
+	return out
 }
 
 // CompleteInvited finishes, inside tx, users just invited for their Personio
@@ -280,6 +304,9 @@ func ApplyManagers(ctx context.Context, tx *store.Store, a roster.Actor, now tim
 func CompleteInvited(ctx context.Context, tx *store.Store, a roster.Actor, users []store.User, emps map[int64]store.HREmployee, today string, now time.Time) error {
 	if len(users) == 0 {
 		return nil
+	}
+	if _, ok := store.LineageOriginOf(ctx); !ok {
+		ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{Source: "invited by " + a.Name})
 	}
 	settings, err := tx.SyncSettings(ctx, a.OrgID)
 	if err != nil {
@@ -306,6 +333,11 @@ func CompleteInvited(ctx context.Context, tx *store.Store, a roster.Actor, users
 			if err := tx.UpdateUserFields(ctx, a.OrgID, u.ID, fields); err != nil {
 				return fmt.Errorf("complete invited user %d: %w", u.ID, err)
 			}
+		}
+		// The initial values, name and job title (set with the invitation)
+		// included.
+		if err := tx.RecordLineage(ctx, a.OrgID, a.Name, now, Lineage(u.ID, Diff(Fields{}, EmployeeFields(&e)))); err != nil {
+			return err
 		}
 		ids = append(ids, u.ID)
 	}

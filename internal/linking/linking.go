@@ -253,6 +253,9 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 		return 0, nil
 	}
 	now := s.now().UTC()
+	if _, ok := store.LineageOriginOf(ctx); !ok {
+		ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{Source: "linked by " + a.Name})
+	}
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		m, err := teammap.LoadResolver(ctx, tx, a.OrgID)
 		if err != nil {
@@ -345,6 +348,9 @@ func (s *Service) Link(ctx context.Context, a roster.Actor, pairs []Pair) (int, 
 			fields["personio_id"] = it.e.PersonioID
 			if err := tx.UpdateUserFields(ctx, a.OrgID, it.u.ID, fields); err != nil {
 				return fmt.Errorf("link user %d: %w", it.u.ID, err)
+			}
+			if err := tx.RecordLineage(ctx, a.OrgID, a.Name, now, Lineage(it.u.ID, pv.Fields)); err != nil {
+				return err
 			}
 			team := fmt.Sprintf("%q", pv.Team)
 			if pv.Unmapped {

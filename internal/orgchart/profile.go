@@ -2,12 +2,14 @@ package orgchart
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/roster"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/timetrack"
 )
 
 // Profile is a user's profile as the actor may see it.
@@ -44,6 +46,45 @@ type Profile struct {
 	TerminationDate string
 	CostCenter      string
 	SyncedAt        *time.Time
+	// Activity: recent absences and this week's time (full profile only).
+	Activity *Activity
+}
+
+// What the full profile shows of absences: those overlapping the last and
+// next AbsenceWindowDays days, at most RecentAbsences of them.
+const (
+	AbsenceWindowDays = 90
+	RecentAbsences    = 10
+)
+
+// Activity is a user's recent absences and time this week.
+type Activity struct {
+	// Absences: the live absences (pending, approved, to confirm,
+	// confirmed) overlapping [From, To], latest start first, at most
+	// RecentAbsences; MoreAbsences counts the ones left out.
+	Absences     []store.AbsenceRow
+	MoreAbsences int
+	From, To     string // YYYY-MM-DD
+	Week         Week
+}
+
+// Week is the current week (Monday to Sunday in the organisation's time
+// zone) of a user's time entries with daily and weekly totals; running
+// and rejected entries count towards no total.
+type Week struct {
+	Monday   time.Time
+	Today    string // YYYY-MM-DD
+	Days     []WeekDay
+	Total    time.Duration
+	Entries  int
+	Location *time.Location
+}
+
+// WeekDay is one day of a Week.
+type WeekDay struct {
+	Date    time.Time
+	Entries []store.ProfileTimeEntry
+	Total   time.Duration
 }
 
 // Fields the employee sync manages on a linked user.
@@ -121,8 +162,74 @@ func (s *Service) Profile(ctx context.Context, a roster.Actor, id int64) (*Profi
 		p.Status, p.Role = u.Status, u.Role
 		p.LastWorkingDay, p.TerminationDate, p.CostCenter = u.LastWorkingDay, u.TerminationDate, u.CostCenter
 		p.SyncedAt = u.PersonioSyncedAt
+		if p.Activity, err = s.activity(ctx, a.OrgID, id); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
+}
+
+// activity loads user id's absences around today and time this week: one
+// query each (plus the organisation's time zone).
+func (s *Service) activity(ctx context.Context, orgID, id int64) (*Activity, error) {
+	loc := time.UTC
+	org, err := s.store.Organization(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("orgchart: organisation: %w", err)
+	}
+	if l, err := time.LoadLocation(org.TimeZone); err == nil {
+		loc = l
+	}
+	now := s.now()
+	t := now.In(loc)
+	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	const day = "2006-01-02"
+	act := &Activity{From: today.AddDate(0, 0, -AbsenceWindowDays).Format(day), To: today.AddDate(0, 0, AbsenceWindowDays).Format(day)}
+	abs, err := s.store.AbsencesInRange(ctx, orgID, act.From, act.To, []int64{id})
+	if err != nil {
+		return nil, fmt.Errorf("orgchart: %w", err)
+	}
+	// Latest start first (the store lists them by start).
+	slices.SortStableFunc(abs, func(x, y store.AbsenceRow) int {
+		if c := strings.Compare(y.StartDate, x.StartDate); c != 0 {
+			return c
+		}
+		return int(y.ID - x.ID)
+	})
+	if len(abs) > RecentAbsences {
+		act.MoreAbsences = len(abs) - RecentAbsences
+		abs = abs[:RecentAbsences]
+	}
+	act.Absences = abs
+
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	w := Week{Monday: monday, Today: today.Format(day), Location: loc}
+	for i := range 7 {
+		w.Days = append(w.Days, WeekDay{Date: monday.AddDate(0, 0, i)})
+	}
+	es, err := s.store.ProfileTimeEntries(ctx, orgID, id, monday.Format(day), monday.AddDate(0, 0, 6).Format(day))
+	if err != nil {
+		return nil, fmt.Errorf("orgchart: %w", err)
+	}
+	for _, e := range es {
+		d, err := time.ParseInLocation(day, e.Day, loc)
+		if err != nil {
+			continue
+		}
+		i := int(d.Sub(monday).Hours()/24 + 0.5)
+		if i < 0 || i > 6 {
+			continue
+		}
+		w.Days[i].Entries = append(w.Days[i].Entries, e)
+		w.Entries++
+		if e.EndAt != nil && e.Status != store.TimeRejected {
+			worked := timetrack.Worked(&e.TimeEntry, now)
+			w.Days[i].Total += worked
+			w.Total += worked
+		}
+	}
+	act.Week = w
+	return act, nil
 }
 
 // managesUpChain reports whether manager is above id in the reporting

@@ -35,13 +35,16 @@ const (
 	// every further failure up to MaxBackoff.
 	FirstBackoff = time.Minute
 	MaxBackoff   = 6 * time.Hour
-	// leaseTTL bounds how long a crashed pusher blocks the organisation.
-	leaseTTL = 10 * time.Minute
 	// batch is the number of due items loaded at once; maxPerRun bounds
 	// one PushDue call.
 	batch     = 100
 	maxPerRun = 2000
 )
+
+// LeaseTTL bounds how long a crashed pusher blocks the organisation: the
+// lease is renewed after every item. Only the crash-recovery test
+// (cmd/roster/crash_test.go) shortens it, in the roster processes it kills.
+var LeaseTTL = 10 * time.Minute
 
 // Pusher performs the items of one kind against the HR system.
 type Pusher interface {
@@ -244,7 +247,7 @@ func (s *Service) PushDue(ctx context.Context, orgID int64, kinds ...string) (Re
 	// Each call holds the lease under its own name, so that two calls of
 	// this process exclude each other too.
 	holder := fmt.Sprintf("%s/%d", s.holder, s.calls.Add(1))
-	won, err := s.st.AcquireOutboxLease(ctx, orgID, holder, now, now.Add(leaseTTL))
+	won, err := s.st.AcquireOutboxLease(ctx, orgID, holder, now, now.Add(LeaseTTL))
 	if err != nil {
 		return res, fmt.Errorf("outbox: %w", err)
 	}
@@ -301,7 +304,7 @@ func (s *Service) PushDue(ctx context.Context, orgID int64, kinds ...string) (Re
 				res.Failed++
 			}
 			n := s.now()
-			held, err := s.st.AcquireOutboxLease(ctx, orgID, holder, n, n.Add(leaseTTL))
+			held, err := s.st.AcquireOutboxLease(ctx, orgID, holder, n, n.Add(LeaseTTL))
 			if err != nil {
 				return res, fmt.Errorf("outbox: renew lease: %w", err)
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +166,7 @@ func (s *Service) Save(ctx context.Context, a roster.Actor, mapping map[string]i
 	slices.Sort(keys)
 	now := s.now().UTC()
 	var moved int
+	ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{Source: "team mapping saved by " + a.Name})
 	err = s.store.Tx(ctx, func(tx *store.Store) error {
 		var changes []string
 		for _, key := range keys {
@@ -265,6 +267,7 @@ func teamNameFor(name string) string {
 func (s *Service) create(ctx context.Context, a roster.Actor, source string, rows []Row) (*Created, error) {
 	now := s.now().UTC()
 	out := &Created{}
+	ctx = store.WithLineageOrigin(ctx, store.LineageOrigin{Source: "team mapping saved by " + a.Name})
 	err := s.store.Tx(ctx, func(tx *store.Store) error {
 		*out = Created{}
 		for _, r := range rows {
@@ -375,6 +378,7 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 		byUser[m.UserID] = append(byUser[m.UserID], m)
 	}
 	var add []store.TeamMember
+	var lineage []store.LineageChange
 	moved := 0
 	for _, l := range linked {
 		if only != nil && !only[l.UserID] {
@@ -383,9 +387,12 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 		// An employee without a unit, or whose unit maps to nothing, is in
 		// no mapped team: what the mapping gave them goes.
 		teamID, mapped := target[store.HRUnitKey(l.UnitID, l.Name)]
-		var drop []int64
+		var drop, had []int64
 		has := false
 		for _, m := range byUser[l.UserID] {
+			if m.Source == SourcePersonio {
+				had = append(had, m.TeamID)
+			}
 			switch {
 			case mapped && m.TeamID == teamID:
 				has = true
@@ -397,6 +404,11 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 			continue
 		}
 		moved++
+		var after []int64
+		if mapped {
+			after = []int64{teamID}
+		}
+		lineage = append(lineage, teamChange(l.UserID, had, after))
 		if err := tx.DeleteTeamMemberships(ctx, orgID, l.UserID, drop); err != nil {
 			return 0, err
 		}
@@ -407,5 +419,55 @@ func reassign(ctx context.Context, tx *store.Store, orgID int64, source string, 
 	if err := tx.InsertTeamMembers(ctx, add); err != nil {
 		return 0, err
 	}
+	if err := recordTeamLineage(ctx, tx, orgID, lineage, now); err != nil {
+		return 0, err
+	}
 	return moved, nil
+}
+
+// teamChange is a team move as a lineage change whose values are team ids
+// ("1,2"); recordTeamLineage turns them into names.
+func teamChange(userID int64, before, after []int64) store.LineageChange {
+	ids := func(xs []int64) string {
+		xs = slices.Clone(xs)
+		slices.Sort(xs)
+		parts := make([]string, len(xs))
+		for i, x := range xs {
+			parts[i] = strconv.FormatInt(x, 10)
+		}
+		return strings.Join(parts, ",")
+	}
+	return store.LineageChange{UserID: userID, Field: store.LineageTeam, Old: ids(before), New: ids(after)}
+}
+
+// recordTeamLineage records team moves in the users' lineage, with team
+// names ("Sales, Ops"; "" for none) in place of the ids.
+func recordTeamLineage(ctx context.Context, tx *store.Store, orgID int64, cs []store.LineageChange, now time.Time) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	teams, err := tx.ListTeams(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("list teams: %w", err)
+	}
+	name := make(map[string]string, len(teams))
+	for _, t := range teams {
+		name[strconv.FormatInt(t.ID, 10)] = t.Name
+	}
+	names := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		parts := strings.Split(v, ",")
+		for i, p := range parts {
+			if n, ok := name[p]; ok {
+				parts[i] = n
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	for i := range cs {
+		cs[i].Old, cs[i].New = names(cs[i].Old), names(cs[i].New)
+	}
+	return tx.RecordLineage(ctx, orgID, "team mapping", now, cs)
 }

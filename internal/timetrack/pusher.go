@@ -134,8 +134,12 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// find looks for a period of the person with the entry's start, end and
-// comment; "" when there is none.
+// find looks for a period of the person with the entry's start; "" when
+// there is none. The end and the comment are not compared: the entry may
+// have been corrected since the attempt that created the period (the
+// retry then updates it), and a person's periods cannot overlap, so a
+// period with the same start is the one that attempt made (or one that
+// would make a new create fail).
 func find(ctx context.Context, prov hris.Provider, np hris.NewAttendancePeriod) (string, error) {
 	start := np.Start.Truncate(time.Second)
 	var found string
@@ -143,8 +147,7 @@ func find(ctx context.Context, prov hris.Provider, np hris.NewAttendancePeriod) 
 	err := prov.ListAttendancePeriods(ctx, hris.AttendanceQuery{PersonIDs: []int64{np.PersonID}, StartFrom: start, StartTo: start},
 		func(page []hris.AttendancePeriod) error {
 			for _, q := range page {
-				sameEnd := (q.End == nil && np.End == nil) || (q.End != nil && np.End != nil && q.End.Equal(np.End.Truncate(time.Second)))
-				if q.PersonID == np.PersonID && q.Start.Equal(start) && sameEnd && q.Comment == np.Comment {
+				if q.PersonID == np.PersonID && q.Start.Equal(start) {
 					found = q.ID
 					return stop
 				}
