@@ -20,15 +20,7 @@ import (
 // approved ones pushed), a member requests an absence, her manager approves
 // it, the admin's Sync Now pushes it, and it is in the Personio sandbox.
 func TestBrowserAbsenceRequestApprovePush(t *testing.T) {
-	opts := sandbox.DefaultOptions()
-	opts.Employees, opts.Seed, opts.RateLimit = 20, 5, false
-	sb := sandbox.New(opts)
-	sbCtx, stopSandbox := context.WithCancel(context.Background())
-	defer stopSandbox()
-	sbURL, err := sb.Start(sbCtx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, sbURL := startSandbox(t)
 	dir := t.TempDir()
 	base := startRoster(t, map[string]string{"ROSTER_DATA_DIR": dir})
 	b := newSession(t, base, "absence")

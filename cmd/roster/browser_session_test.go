@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	bt "github.com/rosterhq/roster/internal/browsertest"
+	"github.com/rosterhq/roster/internal/sandbox"
 )
 
 // session is one chromium tab driving Roster at base. Each step gets 30 s;
@@ -56,4 +57,18 @@ func (s *session) setup(org, owner, email, password string) {
 		fill(`input[name="org_name"]`, org), chromedp.SetValue(chromedp.CSS(`input[name="timezone"]`), "Europe/Berlin"),
 		fill(`input[name="owner_name"]`, owner), fill(`input[name="email"]`, email), fill(`input[name="password"]`, password),
 		chromedp.Click(chromedp.CSS(bt.TestID("setup-submit"))), chromedp.WaitVisible(chromedp.CSS(bt.TestID("sidebar"))))
+}
+
+// startSandbox starts a small Personio sandbox (20 employees, seed 5, no
+// rate limits) for the length of the test.
+func startSandbox(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	opts := sandbox.DefaultOptions()
+	opts.Employees, opts.Seed, opts.RateLimit = 20, 5, false
+	sb := sandbox.New(opts)
+	url, err := sb.Start(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, url
 }

@@ -22,40 +22,13 @@ import (
 // confirms one entry, the admin's Sync Now › Time tracking pushes it, and
 // it is in the Personio sandbox; the API log's outbox lists it.
 func TestBrowserTrackTimeConfirmPush(t *testing.T) {
-	opts := sandbox.DefaultOptions()
-	opts.Employees, opts.Seed, opts.RateLimit = 20, 5, false
-	sb := sandbox.New(opts)
-	sbCtx, stopSandbox := context.WithCancel(context.Background())
-	defer stopSandbox()
-	sbURL, err := sb.Start(sbCtx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, sbURL := startSandbox(t)
 	dir := t.TempDir()
 	base := startRoster(t, map[string]string{"ROSTER_DATA_DIR": dir})
-	ctx := bt.New(t, 180*time.Second)
-	id := bt.TestID
+	b := newSession(t, base, "time")
+	ctx, id, must := b.ctx, bt.TestID, b.must
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			bt.Screenshot(ctx, t, "failure-time")
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	eval := func(step, expr string) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			bt.Screenshot(ctx, t, "failure-time")
-			t.Fatalf("%s: %v", step, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	eval := b.eval
 	const pw = "browser-pass-123"
 	login := func(who, email string) {
 		t.Helper()
