@@ -121,6 +121,11 @@ func (e *Error) kindMessage() string {
 		}
 		return p + "'s rate limit is exhausted; try again in a minute."
 	case ErrServer:
+		if e.Status == 401 {
+			// Tokens refused right after the credentials were accepted
+			// (see the Personio client's re-authentication).
+			return p + " refused the access tokens it had just issued (HTTP 401), although it accepted the credentials themselves; try again later."
+		}
 		if e.Status != 0 {
 			return fmt.Sprintf("%s had a server error (HTTP %d); try again later.", p, e.Status)
 		}

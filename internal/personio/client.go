@@ -119,13 +119,17 @@ type outcome struct {
 	applied bool
 }
 
+// maxReauths is how often one request authenticates again after its token
+// was refused (tokens can be invalidated more than once in a row).
+const maxReauths = 2
+
 // do runs r with retries, calling handle with every successful (2xx)
 // response; handle must read what it needs from the body. A handle error
 // counts as a malformed response. do returns the caller's context error when
 // ctx ends, else nil or an *hris.Error.
 func (c *Client) do(ctx context.Context, r *request, handle func(*http.Response) error) error {
-	retries, attempts := 0, 0
-	reauthed, mayBeApplied := false, false
+	retries, attempts, reauths := 0, 0, 0
+	mayBeApplied := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -143,8 +147,14 @@ func (c *Client) do(ctx context.Context, r *request, handle func(*http.Response)
 			return nil
 		}
 		mayBeApplied = mayBeApplied || o.applied
-		if o.reauth && !reauthed {
-			reauthed = true
+		if o.reauth && reauths >= maxReauths && o.err.Kind == hris.ErrBadCredentials {
+			// The credentials were accepted moments ago (the tokens we
+			// were refused came from them): a token problem on
+			// Personio's side, not a reason to re-enter the secret.
+			o.err.Kind = hris.ErrServer
+		}
+		if o.reauth && reauths < maxReauths {
+			reauths++
 			var err error
 			if r.auth == authV1 {
 				_, err = c.v1.refresh(ctx, o.token)

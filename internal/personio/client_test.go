@@ -290,17 +290,19 @@ func TestReauthenticatesOnceOn401(t *testing.T) {
 	if got := f.auths.Load(); got != 2 {
 		t.Errorf("auth calls = %d, want 2", got)
 	}
-	// A token that is rejected again is a credentials problem, not a loop.
+	// Tokens rejected again and again although the credentials were just
+	// accepted: no loop, and no "re-enter your secret" either.
 	f2 := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"success":false,"error":{"code":401,"message":"Provided authorization is not valid"}}`)
 	})
 	c2, _ := testClient(t, f2.srv.URL)
-	if _, err := c2.GetEmployee(ctx, 1); !errors.Is(err, hris.ErrBadCredentials) {
-		t.Fatalf("err = %v, want ErrBadCredentials", err)
+	_, err := c2.GetEmployee(ctx, 1)
+	if errors.Is(err, hris.ErrBadCredentials) || !errors.Is(err, hris.ErrServer) || !strings.Contains(err.Error(), "accepted the credentials themselves") {
+		t.Fatalf("err = %v, want a server-side token problem, not bad credentials", err)
 	}
-	if got := f2.auths.Load(); got != 2 {
-		t.Errorf("auth calls = %d, want 2", got)
+	if got := f2.auths.Load(); got != 3 {
+		t.Errorf("auth calls = %d, want 3 (one, then two re-authentications)", got)
 	}
 }
 
