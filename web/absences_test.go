@@ -304,10 +304,10 @@ func TestAbsenceCategoriesMatchingPage(t *testing.T) {
 }
 
 // saveShots writes pages as HTML files (static links made absolute) into
-// $ROSTER_SHOTS_DIR, for screenshots; nothing happens when it is unset.
+// $ROSTER_HTML_DIR, for screenshots; nothing happens when it is unset.
 func saveShots(t *testing.T, pages map[string]*resp) {
 	t.Helper()
-	dir := os.Getenv("ROSTER_SHOTS_DIR")
+	dir := os.Getenv("ROSTER_HTML_DIR")
 	if dir == "" || !strings.HasSuffix(t.Name(), "sqlite") {
 		return
 	}
@@ -321,8 +321,8 @@ func saveShots(t *testing.T, pages map[string]*resp) {
 }
 
 func TestAbsencePagesForScreenshots(t *testing.T) {
-	if os.Getenv("ROSTER_SHOTS_DIR") == "" {
-		t.Skip("set ROSTER_SHOTS_DIR to write the pages")
+	if os.Getenv("ROSTER_HTML_DIR") == "" {
+		t.Skip("set ROSTER_HTML_DIR to write the pages")
 	}
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := newApp(t, st)

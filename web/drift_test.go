@@ -338,7 +338,7 @@ func TestDriftReport(t *testing.T) {
 			t.Error("htmx fix: no HX-Redirect")
 		}
 
-		if dir := os.Getenv("DRIFT_SCREENSHOT_DIR"); dir != "" && st.Dialect() == store.SQLite {
+		if dir := os.Getenv("ROSTER_HTML_DIR"); dir != "" && st.Dialect() == store.SQLite {
 			// Craft one row of each kind again for the picture.
 			_ = st.DB().Exec("UPDATE users SET job_title = ? WHERE org_id = ? AND id = ?", "Hand-edited title", orgID, stray.ID).Error
 			_ = st.SaveTeamMapping(ctx, &store.TeamMapping{OrgID: orgID, Source: source, PersonioKey: "5550001", PersonioName: "Former R&D", TeamID: survivor, CreatedAt: now, UpdatedAt: now})

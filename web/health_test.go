@@ -17,11 +17,11 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// saveHealthHTML writes a page for a screenshot (ROSTER_SHOTS=dir), with the
+// saveHealthHTML writes a page for a screenshot (ROSTER_HTML_DIR=dir), with the
 // assets pointing at the source tree.
 func saveHealthHTML(t *testing.T, name string, r *resp) {
 	t.Helper()
-	dir := os.Getenv("ROSTER_SHOTS")
+	dir := os.Getenv("ROSTER_HTML_DIR")
 	if dir == "" {
 		return
 	}

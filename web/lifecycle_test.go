@@ -103,10 +103,10 @@ func (o *leaverOrg) pendingHold() *store.SyncHold {
 	return h
 }
 
-// saveHTML writes a page for screenshots when LIFECYCLE_HTML_DIR is set.
+// saveHTML writes a page for screenshots when ROSTER_HTML_DIR is set.
 func saveHTML(t *testing.T, name string, r *resp) {
 	t.Helper()
-	dir := os.Getenv("LIFECYCLE_HTML_DIR")
+	dir := os.Getenv("ROSTER_HTML_DIR")
 	if dir == "" {
 		return
 	}

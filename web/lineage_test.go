@@ -132,7 +132,7 @@ func TestUserLineageSection(t *testing.T) {
 		if ex := r.testid("lineage-excluded").Text(); !strings.Contains(ex, "Olga Owner") {
 			t.Errorf("exclusion note %q does not name the admin", ex)
 		}
-		if dir := os.Getenv("ROSTER_LINEAGE_HTML"); dir != "" {
+		if dir := os.Getenv("ROSTER_HTML_DIR"); dir != "" {
 			if err := os.WriteFile(dir, []byte(r.body), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -286,7 +286,7 @@ func TestTimePushSyncNowAndOutboxLog(t *testing.T) {
 		if st, _ := first.Attr("data-state"); st != "failed" || first.Find(`[data-testid="outbox-error"]`).Text() == "" {
 			t.Fatalf("failed push not shown first: %s", log.testid("outbox-table").Text())
 		}
-		if dir := os.Getenv("ROSTER_PAGE_DUMP"); dir != "" {
+		if dir := os.Getenv("ROSTER_HTML_DIR"); dir != "" {
 			_ = os.WriteFile(filepath.Join(dir, "outbox-failed-"+string(st.Dialect())+".html"), []byte(log.body), 0o600)
 		}
 		if c := log.testid("outbox-failed-count").Text(); c != "1 failed" {
