@@ -23,21 +23,16 @@ func (s *Store) HadEarlierEmployeeRun(ctx context.Context, orgID, runID int64) (
 }
 
 // NewHireCandidates lists the employees the run runID inserted into the
-// mirror (the row's first sighting is its last change, made by that run),
-// or that an employee run which did not succeed inserted after the
-// organisation's first successful one (the run wrote the mirror, then
-// failed before announcing its hires; the next run must not lose them),
-// that can be invited on the day today ("YYYY-MM-DD": live, in scope, not
-// inactive or terminated, not excluded, no linked user and no user with
-// their email) and that are not recorded as new hires yet, by personio id.
+// mirror (the row's first sighting is its last change, made by that run;
+// rows written by an earlier run that did not succeed were adopted by this
+// run before its lifecycle step, see hrsync's adoptUnfinished) that can be
+// invited on the day today ("YYYY-MM-DD": live, in scope, not inactive or
+// terminated, not excluded, no linked user and no user with their email)
+// and that are not recorded as new hires yet, by personio id.
 func (s *Store) NewHireCandidates(ctx context.Context, orgID, runID int64, today string) ([]HREmployee, error) {
-	areas := []string{AreaEmployees, AreaAll}
-	unfinished := s.ctx(ctx).Model(&SyncRun{}).Select("id").
-		Where("org_id = ? AND id < ? AND status <> ? AND area IN ?", orgID, runID, RunSucceeded, areas).
-		Where("id > (SELECT MIN(f.id) FROM sync_runs f WHERE f.org_id = ? AND f.status = ? AND f.area IN ?)", orgID, RunSucceeded, areas)
 	q := s.ctx(ctx).Model(&HREmployee{}).
 		Where("org_id = ? AND first_seen_at = last_synced_at", orgID).
-		Where("(last_run_id = ? OR last_run_id IN (?))", runID, unfinished).
+		Where("last_run_id = ?", runID).
 		Where("NOT EXISTS (SELECT 1 FROM hr_new_hires h WHERE h.org_id = hr_employees.org_id AND h.personio_id = hr_employees.personio_id)")
 	var out []HREmployee
 	if err := invitable(q, today).Order("personio_id").Find(&out).Error; err != nil {
