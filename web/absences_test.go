@@ -358,7 +358,7 @@ func TestAbsenceBalanceEntitlementFromPersonio(t *testing.T) {
 		owner := a.setupOrg("Acme", "olga@acme.test")
 		orgID := a.orgID(t)
 		connectSandbox(t, owner, sbURL)
-		r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "_csrf": {owner.csrf("/settings/hr")}}, nil)
+		r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "preview": {"0"}, "_csrf": {owner.csrf("/settings/hr")}}, nil)
 		expectStatus(t, r, http.StatusSeeOther)
 		runs, _ := st.ListSyncRuns(t.Context(), orgID, 1)
 		if len(runs) == 0 {

@@ -103,7 +103,7 @@ func (o *absenceOrg) syncAbsences() *resp {
 // syncNow runs Sync Now of an area and waits for the run.
 func (o *absenceOrg) syncNow(area string) *resp {
 	o.t.Helper()
-	r := o.owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {area}, "_csrf": {o.owner.csrf("/settings/hr")}},
+	r := o.owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {area}, "preview": {"0"}, "_csrf": {o.owner.csrf("/settings/hr")}},
 		map[string]string{"HX-Request": "true"})
 	expectStatus(o.t, r, http.StatusOK)
 	poll, _ := r.testid("run-progress").Attr("hx-get")

@@ -95,7 +95,7 @@ func TestFiftySimultaneousSyncNowStartOneRun(t *testing.T) {
 				defer wg.Done()
 				<-start
 				req, err := http.NewRequest(http.MethodPost, a.ts.URL+"/settings/hr/sync-now",
-					strings.NewReader(url.Values{"area": {"employees"}, "_csrf": {tok}}.Encode()))
+					strings.NewReader(url.Values{"area": {"employees"}, "preview": {"0"}, "_csrf": {tok}}.Encode()))
 				if err != nil {
 					answers[i].err = err
 					return

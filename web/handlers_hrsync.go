@@ -47,6 +47,12 @@ func (s *Server) syncPanel(c echo.Context) (*views.SyncPanel, error) {
 	if err == nil && last.FinishedAt != nil {
 		p.DataAsOf = views.FormatTime(*last.FinishedAt, loc)
 	}
+	p.FirstImport = errors.Is(err, roster.ErrNotFound)
+	if pv, err := s.Sync.PendingPreview(ctx, a.OrgID); err == nil {
+		p.Pending = &views.PendingPreview{ID: pv.ID, Created: views.FormatTime(pv.CreatedAt, loc), Total: pv.Total(), FirstImport: pv.Trigger == store.TriggerFirstImport}
+	} else if !errors.Is(err, roster.ErrNotFound) {
+		return nil, err
+	}
 	if s.Schedule != nil {
 		full, partial := s.Schedule.NextRuns(a.OrgID)
 		if !full.IsZero() {
@@ -66,6 +72,11 @@ func (s *Server) syncNow(c echo.Context) error {
 		}
 	}
 	uid := a.UserID
+	if trigger == store.TriggerFirstImport && c.FormValue("preview") != "0" {
+		// The first import runs as a preview by default: the admin
+		// reviews it before anything changes.
+		return s.startPreview(c, hrsync.Request{Area: area, Mode: store.ModeFull, Trigger: trigger, StartedBy: &uid})
+	}
 	run, started, err := s.Sync.StartAsync(ctx, a.OrgID, hrsync.Request{Area: area, Mode: store.ModeFull, Trigger: trigger, StartedBy: &uid})
 	if fe := roster.FieldErrors(err); fe != nil {
 		s.flash(c, "danger", strings.Join(mapValues(fe), " "))

@@ -46,7 +46,8 @@ func TestSyncNowProgressRunsAPILogAndEmployees(t *testing.T) {
 		connectSandbox(t, owner, sbURL)
 
 		// Sync Now through htmx returns the live progress fragment.
-		r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "_csrf": {owner.csrf("/settings/hr")}}, map[string]string{"HX-Request": "true"})
+		// ("Import without preview": the first import applied at once.)
+		r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "preview": {"0"}, "_csrf": {owner.csrf("/settings/hr")}}, map[string]string{"HX-Request": "true"})
 		expectStatus(t, r, http.StatusOK)
 		prog := r.testid("run-progress")
 		if prog.Length() != 1 || strings.Contains(r.body, "<html") {

@@ -115,4 +115,5 @@ func (s *Server) routes() {
 	s.driftRoutes(in, adm)
 	s.lineageRoutes(in, adm)
 	s.healthRoutes(in, adm)
+	s.previewRoutes(in, adm)
 }

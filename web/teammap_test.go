@@ -21,6 +21,11 @@ func syncEmployees(t *testing.T, owner *client) {
 	t.Helper()
 	r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "_csrf": {owner.csrf("/settings/hr")}}, map[string]string{"HX-Request": "true"})
 	expectStatus(t, r, http.StatusOK)
+	if to := r.header.Get("HX-Redirect"); strings.HasSuffix(to, "/preview") {
+		// The first import runs as a preview: review, then apply.
+		applyPreview(t, owner, waitPreview(t, owner, to))
+		return
+	}
 	poll, _ := r.testid("run-progress").Attr("hx-get")
 	if poll == "" {
 		if st, _ := r.testid("run-progress").Attr("data-status"); st != "succeeded" {

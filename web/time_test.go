@@ -309,7 +309,7 @@ func TestTimePushSyncNowAndOutboxLog(t *testing.T) {
 		expectStatus(t, o.member.post("/time", "/time/entries", url.Values{"day": {day3}, "start": {"13:00"}, "end": {"15:00"}, "comment": {tag + " with sync"}}), http.StatusSeeOther)
 		ids3 := entryIDs(t, o.member, day3)
 		expectStatus(t, o.manager.post("/time/review", "/time/entries/"+ids3[0]+"/confirm", nil), http.StatusSeeOther)
-		r = o.owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "_csrf": {o.owner.csrf("/settings/hr")}}, map[string]string{"HX-Request": "true"})
+		r = o.owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"employees"}, "preview": {"0"}, "_csrf": {o.owner.csrf("/settings/hr")}}, map[string]string{"HX-Request": "true"})
 		expectStatus(t, r, http.StatusOK)
 		poll, _ = r.testid("run-progress").Attr("hx-get")
 		done = waitRun(t, o.owner, strings.TrimSuffix(poll, "/progress"))

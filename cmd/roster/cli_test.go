@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,9 +133,44 @@ func TestCLIHRConnect(t *testing.T) {
 		}
 		return s
 	}
+	// The first import as a dry run: the diff as JSON, nothing written.
+	out, _, err = runCLI(t, getenv, "sync", "--org", "acme", "--mode", "full", "--area", "employees", "--dry-run")
+	if err != nil {
+		t.Fatalf("sync --dry-run: %v\n%s", err, out)
+	}
+	var dry struct {
+		PreviewID int64 `json:"preview_id"`
+		Status    string
+		Records   int
+		Counts    map[string]int
+		Items     []struct{ Kind, Name, Email string }
+	}
+	if err := json.Unmarshal([]byte(out), &dry); err != nil {
+		t.Fatalf("dry run output is not JSON: %v\n%s", err, out)
+	}
+	if dry.Status != "ready" || dry.Records != 10 || dry.Counts["employee_new"] != 10 || len(dry.Items) != 10 || dry.Items[0].Name == "" {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	out, _, err = runCLI(t, getenv, "hr", "employees", "--org", "acme", "--format", "csv")
+	if err != nil || strings.Count(out, "\n") != 1 {
+		t.Fatalf("a dry run wrote employees: %v\n%s", err, out)
+	}
+	// Applying it is the first import.
+	out, _, err = runCLI(t, getenv, "sync", "--org", "acme", "--apply-preview", fmt.Sprint(dry.PreviewID))
+	if err != nil || !strings.Contains(out, `"new": 10`) || !strings.Contains(out, `"succeeded"`) {
+		t.Fatalf("apply preview: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, getenv, "sync", "--org", "acme", "--dry-run")
+	if err != nil || !strings.Contains(out, `"items": []`) {
+		t.Fatalf("dry run after the apply is not empty: %v\n%s", err, out)
+	}
+	if _, _, err := runCLI(t, getenv, "sync", "--org", "acme", "--apply-preview", fmt.Sprint(dry.PreviewID)); err == nil || !strings.Contains(err.Error(), "applied") {
+		t.Fatalf("second apply: %v", err)
+	}
+
 	first := syncOnce()
-	if first.Status != "succeeded" || first.New != 10 || first.RowsWritten != 10 {
-		t.Fatalf("first sync: %+v", first)
+	if first.Status != "succeeded" || first.New != 0 || first.RowsWritten != 0 {
+		t.Fatalf("sync after the applied first import: %+v", first)
 	}
 	second := syncOnce()
 	if second.New != 0 || second.Unchanged != 10 || second.RowsWritten != 0 {

@@ -22,8 +22,13 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	slug := fs.String("org", "", "organisation slug")
 	mode := fs.String("mode", store.ModeFull, "full or partial")
 	area := fs.String("area", store.AreaEmployees, "employees, absences, timetracking or all")
+	dryRun := fs.Bool("dry-run", false, "compute what the sync would change (a preview), apply nothing, print the diff as JSON")
+	apply := fs.Int64("apply-preview", 0, "apply the ready preview with this id (from --dry-run or the web app)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dryRun && *apply != 0 {
+		return errors.New("--dry-run and --apply-preview exclude each other")
 	}
 	cfg, log, st, err := openStore(ctx, getenv, stderr)
 	if err != nil {
@@ -51,9 +56,13 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	syncer := svc.syncer
 	defer func() { _ = syncer.Shutdown(context.Background()) }()
-	run, started, err := syncer.Run(ctx, a.OrgID, hrsync.Request{Area: *area, Mode: *mode, Trigger: store.TriggerCLI})
-	if err != nil {
+	req := hrsync.Request{Area: *area, Mode: *mode, Trigger: store.TriggerCLI, Preview: *dryRun, ApplyPreview: *apply}
+	run, started, err := syncer.Run(ctx, a.OrgID, req)
+	if run == nil && err != nil {
 		return err
+	}
+	if *dryRun && started {
+		return printPreview(ctx, syncer, a.OrgID, run, stdout)
 	}
 	summary := map[string]any{
 		"run_id": run.ID, "started": started, "area": run.Area, "mode": run.Mode, "trigger": run.Trigger, "status": run.Status,
@@ -71,6 +80,61 @@ func runSync(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if run.Status != store.RunSucceeded {
 		return errors.New("sync failed: " + run.Error)
+	}
+	return nil
+}
+
+// previewJSON is what `roster sync --dry-run` prints.
+type previewJSON struct {
+	PreviewID int64            `json:"preview_id"`
+	RunID     int64            `json:"run_id"`
+	Status    string           `json:"status"`
+	Area      string           `json:"area"`
+	Mode      string           `json:"mode"`
+	Records   int              `json:"records"`
+	Counts    map[string]int   `json:"counts"`
+	Items     []previewItemOut `json:"items"`
+	Error     string           `json:"error,omitempty"`
+	Apply     string           `json:"apply,omitempty"`
+}
+
+type previewItemOut struct {
+	Kind       string `json:"kind"`
+	UserID     *int64 `json:"user_id,omitempty"`
+	PersonioID *int64 `json:"personio_id,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Field      string `json:"field,omitempty"`
+	Old        string `json:"old,omitempty"`
+	New        string `json:"new,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+}
+
+// printPreview prints the preview a dry run computed.
+func printPreview(ctx context.Context, syncer *hrsync.Service, orgID int64, run *store.SyncRun, stdout io.Writer) error {
+	out := previewJSON{RunID: run.ID, Status: run.Status, Area: run.Area, Mode: run.Mode, Error: run.Error, Items: []previewItemOut{}, Counts: map[string]int{}}
+	pv, err := syncer.PreviewOfRun(ctx, orgID, run.ID)
+	if err == nil {
+		out.PreviewID, out.Status, out.Records, out.Counts = pv.ID, pv.Status, pv.Records, pv.CountsMap()
+		items, err := syncer.AllPreviewItems(ctx, orgID, pv.ID)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			out.Items = append(out.Items, previewItemOut{Kind: it.Kind, UserID: it.UserID, PersonioID: it.PersonioID, Name: it.Name, Email: it.Email,
+				Field: it.Field, Old: it.OldValue, New: it.NewValue, Detail: it.Detail})
+		}
+		if pv.Status == store.PreviewReady {
+			out.Apply = fmt.Sprintf("roster sync --org <slug> --apply-preview %d", pv.ID)
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if run.Status != store.RunPreviewed {
+		return errors.New("preview failed: " + run.Error)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rosterhq/roster/internal/dryrun"
 	"io"
 	"slices"
 	"strings"
@@ -264,9 +265,25 @@ func (s *Service) sendInvitation(ctx context.Context, a roster.Actor, u *store.U
 			u.Name, a.Name, orgName, link),
 		Link: link,
 	}
-	if err := s.mailer.Send(ctx, msg); err != nil {
+	if err := s.send(ctx, msg); err != nil {
 		s.log.ErrorContext(ctx, "invitation email failed", "user_id", u.ID, "err", err)
 	}
+}
+
+// send delivers m, or, while a sync runs in a transaction (a preview or
+// the apply of one), holds it back until the transaction has committed.
+func (s *Service) send(ctx context.Context, m rmail.Message) error {
+	if e := dryrun.From(ctx); e != nil {
+		e.HoldMail(dryrun.Mail{To: m.To, Subject: m.Subject}, func(c context.Context) error {
+			if err := s.mailer.Send(c, m); err != nil {
+				s.log.ErrorContext(c, "email after sync failed", "err", err)
+				return err
+			}
+			return nil
+		})
+		return nil
+	}
+	return s.mailer.Send(ctx, m)
 }
 
 // ResendInvitation issues a new link (the old one stops working).
@@ -623,7 +640,7 @@ func (s *Service) EmailUser(ctx context.Context, orgID, userID int64, subject, t
 	if err != nil {
 		return err
 	}
-	return s.mailer.Send(ctx, rmail.Message{To: u.Email, Subject: subject, Text: "Hello " + u.Name + ",\n\n" + text + "\n\n" + s.baseURL + path + "\n", Link: s.baseURL + path})
+	return s.send(ctx, rmail.Message{To: u.Email, Subject: subject, Text: "Hello " + u.Name + ",\n\n" + text + "\n\n" + s.baseURL + path + "\n", Link: s.baseURL + path})
 }
 
 // InviteeInput is a Personio employee to invite as a user linked to them.

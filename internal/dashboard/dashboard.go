@@ -6,6 +6,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster/internal/roster"
@@ -82,9 +83,12 @@ func (s *Service) ForAdmin(ctx context.Context, a roster.Actor, loc *time.Locati
 	default:
 		d.HasConnection, d.Connected = true, conn.Status == store.ConnConnected
 	}
-	if d.Recent, err = s.st.ListSyncRuns(ctx, a.OrgID, RecentRuns); err != nil {
+	if d.Recent, err = s.st.ListSyncRuns(ctx, a.OrgID, 2*RecentRuns); err != nil {
 		return nil, err
 	}
+	// Previews changed nothing: the dashboard shows the runs that did.
+	d.Recent = slices.DeleteFunc(d.Recent, func(r store.SyncRun) bool { return r.Status == store.RunPreviewed })
+	d.Recent = d.Recent[:min(len(d.Recent), RecentRuns)]
 	if len(d.Recent) > 0 {
 		d.LastRun = &d.Recent[0]
 	}

@@ -48,6 +48,12 @@ type runState struct {
 	warned map[int64]struct{}
 	// analyzed is set once the mirror's statistics were refreshed.
 	analyzed bool
+	// pv is the preview this run computes (previewOnly) or applies;
+	// collect gathers the diff while the run's transaction is open.
+	pv          *store.SyncPreview
+	previewOnly bool
+	committed   bool // an apply's transaction committed
+	collect     *collector
 }
 
 // execute runs r to the end and records its outcome. It returns the final
@@ -69,7 +75,12 @@ func (s *Service) execute(parent context.Context, r *store.SyncRun, req Request)
 		defer close(hbDone)
 		rs.heartbeat(ctx, cancel, stop)
 	}()
-	runErr := rs.dispatch(ctx, req.Area)
+	var runErr error
+	if req.Preview || req.ApplyPreview != 0 {
+		runErr = rs.staged(ctx, req)
+	} else {
+		runErr = rs.dispatch(ctx, req.Area)
+	}
 	close(stop)
 	<-hbDone
 	if runErr != nil {
@@ -114,7 +125,19 @@ func (rs *runState) finish(ctx context.Context, runErr error) (*store.SyncRun, e
 	} else {
 		rs.prog.Phase = PhaseDone
 	}
-	if err := st.FinishSyncRun(ctx, rs.run.OrgID, rs.run.ID, rs.prog, rs.s.now(), errText); err != nil {
+	status := store.RunSucceeded
+	switch {
+	case runErr != nil:
+		status = store.RunFailed
+	case rs.previewOnly:
+		status = store.RunPreviewed
+	}
+	if rs.pv != nil {
+		if err := rs.closePreview(ctx, runErr); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := st.FinishSyncRunAs(ctx, rs.run.OrgID, rs.run.ID, rs.prog, rs.s.now(), status, errText); err != nil {
 		errs = append(errs, err)
 	}
 	if err := st.ReleaseSyncLease(ctx, rs.run.OrgID, rs.leaseArea, rs.s.holder); err != nil {
@@ -420,6 +443,11 @@ func (rs *runState) applyPage(ctx context.Context, page []hris.Employee) error {
 			}
 			writes = append(writes, row)
 		}
+		if rs.collect != nil {
+			if err := rs.collect.page(ctx, tx, orgID, writes, states); err != nil {
+				return err
+			}
+		}
 		if err := tx.UpsertHREmployees(ctx, writes); err != nil {
 			return err
 		}
@@ -499,6 +527,11 @@ func (rs *runState) markRemoved(ctx context.Context) error {
 	}
 	if len(rs.seen) == 0 {
 		return fmt.Errorf("the HR system returned no employees although %d are known; nothing was removed (check the credential's permissions)", live)
+	}
+	if rs.collect != nil {
+		if err := rs.collect.removed(ctx, st, orgID, missing); err != nil {
+			return err
+		}
 	}
 	n, err := st.MarkHREmployeesRemoved(ctx, orgID, missing, rs.s.now(), rs.run.ID)
 	if err != nil {

@@ -86,6 +86,13 @@ type Request struct {
 	Mode      string // store.ModeFull or store.ModePartial
 	Trigger   string // store.TriggerSchedule, TriggerManual, TriggerFirstImport, TriggerCLI
 	StartedBy *int64 // the user who asked, if any
+	// Preview runs the sync as a dry run (area employees or all): it
+	// computes what would change, records it as a store.SyncPreview and
+	// applies nothing.
+	Preview bool
+	// ApplyPreview applies the ready preview with this id: area and mode
+	// come from the preview; it refuses when Personio or Roster changed.
+	ApplyPreview int64
 }
 
 // validate returns a *roster.ValidationError naming the bad fields.
@@ -106,6 +113,9 @@ func (r Request) validate() error {
 	case store.TriggerSchedule, store.TriggerManual, store.TriggerFirstImport, store.TriggerCLI:
 	default:
 		p.Add("trigger", fmt.Sprintf("Unknown trigger %q.", r.Trigger))
+	}
+	if (r.Preview || r.ApplyPreview != 0) && r.Area != store.AreaEmployees && r.Area != store.AreaAll {
+		p.Add("area", "Only an employee sync (or a sync of all areas) can be previewed.")
 	}
 	return p.Err()
 }
@@ -187,6 +197,9 @@ func defaultHolder() (string, error) {
 // Otherwise it returns the finished run and true; a run that failed is
 // returned together with an error describing the failure.
 func (s *Service) Run(ctx context.Context, orgID int64, req Request) (*store.SyncRun, bool, error) {
+	if err := s.prepare(ctx, orgID, &req); err != nil {
+		return nil, false, err
+	}
 	r, started, err := s.begin(ctx, orgID, req)
 	if err != nil || !started {
 		return r, false, err
@@ -202,6 +215,9 @@ func (s *Service) Run(ctx context.Context, orgID int64, req Request) (*store.Syn
 func (s *Service) StartAsync(ctx context.Context, orgID int64, req Request) (*store.SyncRun, bool, error) {
 	if err := s.base.Err(); err != nil {
 		return nil, false, ErrShuttingDown
+	}
+	if err := s.prepare(ctx, orgID, &req); err != nil {
+		return nil, false, err
 	}
 	r, started, err := s.begin(ctx, orgID, req)
 	if err != nil || !started {
@@ -248,6 +264,13 @@ func (s *Service) begin(ctx context.Context, orgID int64, req Request) (*store.S
 	r, started, err := s.st.BeginSyncRun(ctx, run, leaseArea(req.Area), s.holder, now, now.Add(s.ttl))
 	if err != nil {
 		return nil, false, fmt.Errorf("hrsync: start %s %s sync of org %d: %w", req.Mode, req.Area, orgID, err)
+	}
+	if started && req.ApplyPreview != 0 {
+		// A preview that was applied or discarded meanwhile fails the
+		// run at its start (staged checks the claim).
+		if _, err := s.claimPreview(ctx, r, req); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "hr sync: claim preview failed", slog.Int64("org_id", orgID), slog.Int64("run_id", r.ID), slog.String("error", err.Error()))
+		}
 	}
 	return r, started, nil
 }

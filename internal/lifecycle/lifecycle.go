@@ -5,6 +5,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"github.com/rosterhq/roster/internal/dryrun"
 	"log/slog"
 	"slices"
 	"strings"
@@ -87,6 +88,12 @@ func (u *Updater) AfterRun(ctx context.Context, run *store.SyncRun) error {
 		return err
 	}
 	for _, step := range u.also {
+		if e := dryrun.From(ctx); e != nil {
+			// A preview or its apply runs in a transaction: the further
+			// steps (they call Personio) run after the commit.
+			e.Defer(func(c context.Context) error { return step(c, run) })
+			continue
+		}
 		if err := step(ctx, run); err != nil {
 			return err
 		}

@@ -149,12 +149,43 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) (int64, error) {
 
 // Tx runs fn in a transaction.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	return s.ctx(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&Store{db: g, dialect: s.dialect})
 	})
 }
 
-func (s *Store) ctx(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// ctx is the database handle for ctx: the transaction bound to ctx by
+// WithTx when there is one (every store method then takes part in it, and
+// a Tx inside becomes a savepoint), else s's own handle.
+func (s *Store) ctx(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return s.db.WithContext(ctx)
+}
+
+type txKey struct{}
+
+// WithTx binds tx (a store handed to a Tx function) to ctx: every store
+// method called with the returned context, on any Store of the same
+// database, runs inside that transaction. A sync preview uses it to run a
+// whole sync, users included, in one transaction that it rolls back.
+// Work that must outlive the transaction (leases, heartbeats) must use a
+// context without it (WithoutTx).
+func WithTx(ctx context.Context, tx *Store) context.Context {
+	return context.WithValue(ctx, txKey{}, tx.db)
+}
+
+// WithoutTx returns ctx with no transaction bound.
+func WithoutTx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, txKey{}, nil)
+}
+
+// InTx reports whether ctx carries a transaction (WithTx).
+func InTx(ctx context.Context) bool {
+	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok && tx != nil
+}
 
 // like builds a case-insensitive LIKE pattern with escaped wildcards.
 func like(q string) string {

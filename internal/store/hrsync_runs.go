@@ -37,6 +37,9 @@ const (
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
+	// RunPreviewed is a preview (dry run) that finished: it computed what
+	// a sync would change and applied nothing.
+	RunPreviewed = "previewed"
 )
 
 // SyncRun is one execution of a sync (employees, absences, ...). While it
@@ -136,11 +139,16 @@ func (s *Store) UpdateSyncRunProgress(ctx context.Context, orgID, runID int64, p
 // FinishSyncRun records the final progress and outcome of a run: status
 // succeeded when errText is empty, else failed.
 func (s *Store) FinishSyncRun(ctx context.Context, orgID, runID int64, p SyncRunProgress, finishedAt time.Time, errText string) error {
-	cols := p.columns()
 	status := RunSucceeded
 	if errText != "" {
 		status = RunFailed
 	}
+	return s.FinishSyncRunAs(ctx, orgID, runID, p, finishedAt, status, errText)
+}
+
+// FinishSyncRunAs records the final progress and the given status.
+func (s *Store) FinishSyncRunAs(ctx context.Context, orgID, runID int64, p SyncRunProgress, finishedAt time.Time, status, errText string) error {
+	cols := p.columns()
 	var started time.Time
 	err := s.ctx(ctx).Model(&SyncRun{}).Where("org_id = ? AND id = ?", orgID, runID).Select("started_at").Row().Scan(&started)
 	if err != nil {

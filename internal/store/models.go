@@ -153,7 +153,7 @@ type AuditEvent struct {
 
 // AllModels lists every row struct; the schema test checks each against both dialects.
 func AllModels() []any {
-	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}, &Notification{}, &UserDeactivation{}, &SyncHold{}, &HRNewHire{}, &UserPicture{}, &BankDetail{}, &AbsenceCategory{}, &Absence{}, &TimeEntry{}, &OutboxItem{}, &HealthProblem{}, &LineageEntry{}}
+	return []any{&Organization{}, &User{}, &Team{}, &TeamMember{}, &Invitation{}, &Session{}, &AuditEvent{}, &HRConnection{}, &SyncSettings{}, &JobClaim{}, &HREmployee{}, &SyncRun{}, &SyncRunWarning{}, &APICall{}, &SyncLease{}, &TeamMapping{}, &HRExclusion{}, &Notification{}, &UserDeactivation{}, &SyncHold{}, &HRNewHire{}, &UserPicture{}, &BankDetail{}, &AbsenceCategory{}, &Absence{}, &TimeEntry{}, &OutboxItem{}, &HealthProblem{}, &LineageEntry{}, &SyncPreview{}, &SyncPreviewItem{}, &SyncPreviewRecord{}}
 }
 
 // Notification is one in-app notification of a user (the bell).
