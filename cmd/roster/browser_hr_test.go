@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ import (
 
 // TestBrowserConnectSandbox connects the bundled sandbox through the wizard.
 func TestBrowserConnectSandbox(t *testing.T) {
-	base := startRoster(t, map[string]string{"ROSTER_SANDBOX": "on", "ROSTER_SANDBOX_ADDR": freePort(t)})
+	sandboxAddr := freePort(t)
+	base := startRoster(t, map[string]string{"ROSTER_SANDBOX": "on", "ROSTER_SANDBOX_ADDR": sandboxAddr})
 	b := newSession(t, base, "hr")
 	ctx, id, must := b.ctx, bt.TestID, b.must
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -43,13 +45,33 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	}
 	bt.Screenshot(ctx, t, "14-hr-connected")
 
-	// Sync Now: the progress bar updates without reload until the run finishes.
-	must("sync now", chromedp.Click(css(id("sync-now-employees"))), chromedp.WaitVisible(css(`[data-testid="run-progress"]`)),
-		chromedp.WaitVisible(css(`[data-testid="run-progress"][data-status="succeeded"]`)))
-	summary, err := chromedp.Run(ctx, chromedp.Text(css(id("run-summary"))))
-	if err != nil || !strings.Contains(summary, "120 employees") {
-		t.Fatalf("run summary %q %v", summary, err)
+	// Sync Now on the first import computes a preview: its page polls
+	// until the preview is ready; nothing is imported before Apply.
+	must("first import preview", chromedp.Click(css(id("sync-now-employees"))),
+		chromedp.WaitVisible(css(`[data-testid="preview-status"][data-status="ready"]`)))
+	if n := b.eval("new employees tab", `document.querySelector('[data-testid=preview-kind-employee_new]').textContent`); !strings.Contains(n, "120") {
+		t.Fatalf("new employees tab %q", n)
 	}
+	bt.Screenshot(ctx, t, "15a-first-import-preview")
+	// Apply: the progress bar updates without reload until the run finishes.
+	pvURL := b.eval("preview url", `location.pathname`)
+	must("apply first import", chromedp.Click(css(id("preview-apply"))), chromedp.WaitVisible(css(id("preview-status"))))
+	waitApplied := func(path string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			must("preview page", chromedp.Navigate(base+path), chromedp.WaitVisible(css(id("preview-status"))))
+			switch st := b.eval("preview status", `document.querySelector('[data-testid=preview-status]').dataset.status`); st {
+			case "applied":
+				return
+			case "applying":
+			default:
+				t.Fatalf("preview %s: %s", st, b.eval("explain", `(document.querySelector('[data-testid=preview-explain]') || {textContent: ''}).textContent`))
+			}
+		}
+		t.Fatal("preview not applied within 30s")
+	}
+	waitApplied(pvURL)
+	bt.Screenshot(ctx, t, "15b-first-import-applied")
 	must("reload tab", chromedp.Navigate(base+"/settings/hr"), chromedp.WaitVisible(css(`[data-testid="run-row"]`)))
 	bt.Screenshot(ctx, t, "15-hr-synced")
 	must("employees", chromedp.Navigate(base+"/settings/hr/employees"), chromedp.WaitVisible(css(`[data-testid="hr-employee-row"]`)))
@@ -93,6 +115,34 @@ func TestBrowserConnectSandbox(t *testing.T) {
 		t.Fatalf("link flash %q", f)
 	}
 
+	// A change in Personio, previewed as a partial sync and applied, shows
+	// in the linked user's lineage with its run.
+	pid, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => { const r = await fetch('/settings/hr/employees?q=' + encodeURIComponent(`+jsString(strings.ToLower(strings.TrimSpace(linkEmail)))+`));
+		const d = new DOMParser().parseFromString(await r.text(), 'text/html');
+		return d.querySelector('[data-testid=hr-employee-row]').dataset.personioId })()`, chromedp.EvalAwaitPromise))
+	if err != nil || pid == "" {
+		t.Fatalf("Personio id of %s: %q %v", linkEmail, pid, err)
+	}
+	sandboxPatch(t, sandboxAddr, pid, `{"position": "Head of Previews"}`)
+	must("preview partial", chromedp.Navigate(base+"/settings/hr"), chromedp.WaitVisible(css(id("preview-partial"))),
+		chromedp.Click(css(id("preview-partial"))), chromedp.WaitVisible(css(`[data-testid="preview-status"][data-status="ready"]`)))
+	must("field changes", chromedp.Click(css(id("preview-kind-user_field"))), chromedp.WaitVisible(css(`[data-testid=preview-item][data-kind=user_field]`)))
+	row := text("previewed change", `document.querySelector('[data-testid=preview-item][data-kind=user_field]').textContent`)
+	if !strings.Contains(row, "Head of Previews") || !strings.Contains(strings.ToLower(row), strings.ToLower(strings.TrimSpace(linkEmail))) {
+		t.Fatalf("previewed change %q", row)
+	}
+	userPath := text("user link", `document.querySelector('[data-testid=preview-item][data-kind=user_field] a').getAttribute('href')`)
+	bt.Screenshot(ctx, t, "20a-preview-partial")
+	partialURL := text("partial preview url", `location.pathname`)
+	must("apply partial", chromedp.Click(css(id("preview-apply"))), chromedp.WaitVisible(css(id("preview-status"))))
+	waitApplied(partialURL)
+	must("lineage", chromedp.Navigate(base+userPath+"/lineage"), chromedp.WaitVisible(css(`[data-testid="lineage-row"]`)))
+	lineage := text("lineage", `[...document.querySelectorAll('[data-testid=lineage-row]')].map(r => r.textContent.replace(/\s+/g, ' ')).join('\n')`)
+	if !strings.Contains(lineage, "Head of Previews") || !strings.Contains(lineage, "run") {
+		t.Fatalf("lineage after the applied preview:\n%s", lineage)
+	}
+	bt.Screenshot(ctx, t, "20b-user-lineage")
+
 	// Invite via HR with a cost center and a team filter: only matching
 	// employees are listed; the one selected gets the invitation email.
 	must("invite via HR", chromedp.Navigate(base+"/users/invite-hr"), chromedp.WaitVisible(css(id("invite-hr-form"))))
@@ -131,6 +181,24 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	}
 	must("mailbox", chromedp.Navigate(base+"/dev/mailbox"), chromedp.WaitVisible(css(`[data-testid="mail"][data-to="`+inviteEmail+`"]`)))
 	bt.Screenshot(ctx, t, "22-mailbox-invite-via-hr")
+}
+
+// sandboxPatch changes an employee through the sandbox's control API.
+func sandboxPatch(t *testing.T, addr, id, body string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, "http://"+addr+"/sandbox/employees/"+id, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("sandbox PATCH employee %s: %s", id, res.Status)
+	}
 }
 
 // jsString quotes s as a JavaScript string literal.

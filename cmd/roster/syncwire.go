@@ -51,6 +51,13 @@ func newSender(cfg *config.Config, log *slog.Logger) (mail.Sender, *mail.Mailbox
 type scheduledSync struct{ sync *hrsync.Service }
 
 func (s scheduledSync) RunScheduled(ctx context.Context, orgID int64, mode string) error {
+	// While the first import waits as a preview for an admin's review, the
+	// schedule must not import behind the admin's back: it waits too.
+	if _, err := s.sync.LastSuccessful(ctx, orgID, store.AreaEmployees); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.sync.PendingPreview(ctx, orgID); err == nil {
+			return nil
+		}
+	}
 	run, started, err := s.sync.Run(ctx, orgID, hrsync.Request{Area: store.AreaEmployees, Mode: mode, Trigger: store.TriggerSchedule})
 	if err != nil {
 		return err
