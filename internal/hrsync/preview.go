@@ -681,6 +681,13 @@ func (c *collector) finish(ctx context.Context, tx *store.Store, orgID, runID in
 	}
 	items := c.items
 	c.items = nil
+	for i := range items {
+		if items[i].UserID != nil && *items[i].UserID > snap.MaxUser {
+			// A user the sync creates (an invitation): its id is not the
+			// one the apply will give it.
+			items[i].UserID = nil
+		}
+	}
 	order := map[string]int{}
 	for i, k := range store.PreviewKinds {
 		order[k] = i

@@ -286,6 +286,7 @@ func (s *Store) PrunePreviews(ctx context.Context, before time.Time) (int64, err
 type PreviewSnapshot struct {
 	MaxInvitation int64
 	MaxHold       int64
+	MaxUser       int64
 	Scheduled     map[int64]string // user id → deactivate_at (RFC 3339), "" none
 }
 
@@ -297,6 +298,9 @@ func (s *Store) TakePreviewSnapshot(ctx context.Context, orgID int64) (*PreviewS
 		return nil, err
 	}
 	if err := s.ctx(ctx).Model(&SyncHold{}).Where("org_id = ?", orgID).Select("COALESCE(MAX(id), 0)").Row().Scan(&snap.MaxHold); err != nil {
+		return nil, err
+	}
+	if err := s.ctx(ctx).Model(&User{}).Select("COALESCE(MAX(id), 0)").Row().Scan(&snap.MaxUser); err != nil {
 		return nil, err
 	}
 	var rows []struct {
