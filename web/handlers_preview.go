@@ -150,6 +150,19 @@ func (s *Server) previewShow(c echo.Context) error {
 	if pv.Status == store.PreviewComputing {
 		return redirect(c, "/settings/hr/runs/"+strconv.FormatInt(pv.RunID, 10)+"/preview")
 	}
+	if c.QueryParam("poll") == "1" && isFragmentRequest(c) {
+		// The applying notice polls: while the apply runs, its progress;
+		// then the whole page again.
+		if pv.Status != store.PreviewApplying || pv.ApplyRunID == nil {
+			return redirect(c, views.PreviewPath(pv.ID))
+		}
+		v := views.PreviewView{ID: pv.ID}
+		if r, err := s.Sync.RunByID(ctx, a.OrgID, *pv.ApplyRunID); err == nil {
+			row := runRow(r, loc)
+			v.ApplyRun = &row
+		}
+		return render(c, http.StatusOK, views.PreviewApplying(v), views.PreviewApplying(v))
+	}
 	kind := c.QueryParam("kind")
 	if _, ok := previewKindLabels[kind]; !ok {
 		kind = ""

@@ -127,6 +127,10 @@ func TestPreviewFirstImportInTheHRTab(t *testing.T) {
 		}
 
 		applyPreview(t, owner, pvPath)
+		// The applying notice's poll reloads the page once the apply ended.
+		if r := owner.do(http.MethodGet, pvPath+"?poll=1", nil, map[string]string{"HX-Request": "true"}); r.header.Get("HX-Redirect") != pvPath {
+			t.Fatalf("poll after the apply: HX-Redirect %q", r.header.Get("HX-Redirect"))
+		}
 		if err := st.DB().Model(&store.HREmployee{}).Where("org_id = ?", orgID).Count(&n).Error; err != nil || n != 130 {
 			t.Fatalf("mirror rows after apply: %d %v", n, err)
 		}
