@@ -172,3 +172,27 @@ func TestPreviewFirstImportInTheHRTab(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewOfAllAreas: "Sync now: all" on the first import is a preview
+// too; its apply is a run of all areas, a first import.
+func TestPreviewOfAllAreas(t *testing.T) {
+	_, sbURL := sandboxtest.Start(t, sandbox.Options{Employees: 12, Seed: 8})
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newApp(t, st, appOpts{sandboxURL: sbURL})
+		owner := a.setupOrg("Acme", "olga@acme.test")
+		connectSandbox(t, owner, sbURL)
+		orgID := a.orgID(t)
+		r := owner.do(http.MethodPost, "/settings/hr/sync-now", url.Values{"area": {"all"}, "_csrf": {owner.csrf("/settings/hr")}}, nil)
+		expectStatus(t, r, http.StatusSeeOther)
+		pvPath := waitPreview(t, owner, r.header.Get("Location"))
+		applyPreview(t, owner, pvPath)
+		runs, err := st.ListSyncRuns(t.Context(), orgID, 10)
+		if err != nil || len(runs) != 2 {
+			t.Fatalf("runs: %d %v", len(runs), err)
+		}
+		apply, preview := runs[0], runs[1]
+		if preview.Status != store.RunPreviewed || apply.Status != store.RunSucceeded || apply.Area != store.AreaAll || apply.Trigger != store.TriggerFirstImport {
+			t.Fatalf("preview run %+v\napply run %+v", preview, apply)
+		}
+	})
+}

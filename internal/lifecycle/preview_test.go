@@ -1,6 +1,7 @@
 package lifecycle_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/accounts"
 	"github.com/rosterhq/roster/internal/hrsync"
 	"github.com/rosterhq/roster/internal/lifecycle"
 	"github.com/rosterhq/roster/internal/sandbox"
@@ -419,4 +421,31 @@ func previewProperty(t *testing.T, st *store.Store, seed uint64) {
 		}
 		t.Logf("round %d: %s preview of %d changes applied (%d user changes)", round, mode, len(items), len(want))
 	}
+}
+
+// TestPreviewHoldsBackFollowUpSteps: the lifecycle's further steps (bank
+// details, absence import, pushes: they call Personio) do not run in a
+// preview, and run once after an apply's commit, outside its transaction.
+func TestPreviewHoldsBackFollowUpSteps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		j := newJourney(t, st)
+		var calls []string
+		acc := accounts.New(accounts.Options{Store: st, Mailer: j.mb, BaseURL: "http://roster.test", BcryptCost: 4, Now: j.clk.Now})
+		j.up = lifecycle.New(lifecycle.Options{Store: st, Now: j.clk.Now, Accounts: acc,
+			Also: []func(context.Context, *store.SyncRun) error{func(ctx context.Context, run *store.SyncRun) error {
+				calls = append(calls, fmt.Sprintf("run %d in tx %v", run.ID, store.InTx(ctx)))
+				return nil
+			}}})
+		pv, _ := j.preview(store.ModeFull, store.TriggerFirstImport)
+		if len(calls) != 0 {
+			t.Fatalf("a preview ran the follow-up steps: %v", calls)
+		}
+		run, err := j.apply(pv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("run %d in tx false", run.ID); len(calls) != 1 || calls[0] != want {
+			t.Fatalf("follow-up steps after the apply: %v, want [%s]", calls, want)
+		}
+	})
 }
