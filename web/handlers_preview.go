@@ -191,6 +191,11 @@ func (s *Server) previewShow(c echo.Context) error {
 		}
 	}
 	counts := pv.CountsMap()
+	for _, k := range []string{store.PreviewUserField, store.PreviewTeamMove, store.PreviewManagerChange, store.PreviewRoleChange,
+		store.PreviewDeactivation, store.PreviewScheduled, store.PreviewReactivation} {
+		v.UserChanges += counts[k]
+	}
+	v.Invites = counts[store.PreviewInvite]
 	for _, k := range store.PreviewKinds {
 		if counts[k] > 0 {
 			v.Kinds = append(v.Kinds, views.PreviewKind{Kind: k, Label: previewKindLabels[k], Count: counts[k], Active: k == kind})

@@ -124,11 +124,19 @@ func TestBrowserAbsenceRequestApprovePush(t *testing.T) {
 		t.Fatalf("flash %q", f)
 	}
 
-	// The admin's Sync Now pushes what is due.
+	// The admin's Sync Now (the first import: a preview) lists the
+	// absence to push; its apply pushes what is due.
 	login("Olga", "olga@acme.test")
 	must("sync now", chromedp.Navigate(base+"/settings/hr"), chromedp.WaitVisible(css(id("sync-now-all"))),
 		chromedp.Click(css(id("sync-now-all"))),
-		chromedp.WaitVisible(css(`[data-testid="run-progress"][data-status="succeeded"]`)))
+		chromedp.WaitVisible(css(`[data-testid="preview-status"][data-status="ready"]`)))
+	must("absences to push", chromedp.Click(css(id("preview-kind-absence_push"))),
+		chromedp.WaitVisible(css(`[data-testid=preview-item][data-kind=absence_push]`)))
+	if row := eval("absence push", `document.querySelector('[data-testid=preview-item][data-kind=absence_push]').textContent`); !strings.Contains(row, "Ada Member") || !strings.Contains(row, start) {
+		t.Fatalf("previewed push %q", row)
+	}
+	bt.Screenshot(ctx, t, "73-preview-absence-push")
+	b.applyPreview(base)
 	var pushed []sandbox.TimeOff
 	for _, to := range sb.TimeOffs(1002) {
 		if to.CreatedBy == "API" {

@@ -72,3 +72,22 @@ func startSandbox(t *testing.T) (*sandbox.Server, string) {
 	}
 	return sb, url
 }
+
+// applyPreview clicks Apply on the preview page the session shows and
+// reloads it until the preview is applied.
+func (s *session) applyPreview(base string) {
+	s.t.Helper()
+	path := s.eval("preview url", `location.pathname`)
+	s.must("apply preview", chromedp.Click(chromedp.CSS(bt.TestID("preview-apply"))), chromedp.WaitVisible(chromedp.CSS(bt.TestID("preview-status"))))
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		s.must("preview page", chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(bt.TestID("preview-status"))))
+		switch st := s.eval("preview status", `document.querySelector('[data-testid=preview-status]').dataset.status`); st {
+		case "applied":
+			return
+		case "applying":
+		default:
+			s.t.Fatalf("preview %s: %s", st, s.eval("explain", `(document.querySelector('[data-testid=preview-explain]') || {textContent: ''}).textContent`))
+		}
+	}
+	s.t.Fatal("preview not applied within 30s")
+}
