@@ -212,3 +212,24 @@ func (a *app) firstAbsenceID(t *testing.T, orgID int64) int64 {
 	}
 	return id
 }
+
+// TestDashboardClosesAbandonedRun: a run whose process died (its lease
+// expired long ago) shows as failed on the dashboard, not as running.
+func TestDashboardClosesAbandonedRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		_, sbURL := sandboxtest.Start(t, sandbox.Options{Employees: 3, Seed: 1})
+		a := newApp(t, st, appOpts{sandboxURL: sbURL})
+		owner := a.setupOrg("Acme", "olga@acme.test")
+		connectSandbox(t, owner, sbURL)
+		orgID := a.orgID(t)
+		long := time.Now().Add(-time.Hour)
+		run := &store.SyncRun{OrgID: orgID, Area: store.AreaEmployees, Mode: store.ModeFull, Trigger: store.TriggerSchedule, Phase: "fetching"}
+		if _, started, err := st.BeginSyncRun(t.Context(), run, store.AreaEmployees, "a-process-that-died", long, long.Add(time.Minute)); err != nil || !started {
+			t.Fatalf("begin: %v %v", started, err)
+		}
+		d := owner.get("/")
+		if got := d.testid("dash-last-run").Text(); !strings.Contains(got, "failed") || strings.Contains(got, "running") {
+			t.Fatalf("last run of a dead process: %q", got)
+		}
+	})
+}

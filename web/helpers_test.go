@@ -96,7 +96,7 @@ func newApp(t *testing.T, st *store.Store, o ...appOpts) *app {
 	tmap, lnk := teammap.New(st, nil, nil), linking.New(st, nil, nil)
 	srv, err := web.New(web.Deps{Dev: true, SignupOpen: opt.signupOpen, BaseURL: "http://roster.test", SecretKey: make([]byte, 32),
 		DB: st, Accounts: acc, Teams: teams.New(st, nil, nil), HR: hr, Sync: syncer, TeamMap: tmap, Linking: lnk, HRInvite: hri,
-		Drift: drift.New(drift.Options{Store: st, Linking: lnk, Invite: hri, TeamMap: tmap, Now: opt.now}), Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now), Now: opt.now,
+		Drift: drift.New(drift.Options{Store: st, Linking: lnk, Invite: hri, TeamMap: tmap, Now: opt.now}), Notify: ntf, Lifecycle: life, Mailbox: mb, Bank: bk, Dashboard: dashboard.New(st, opt.now).WithRuns(syncer.ListRuns), Now: opt.now,
 		Absences: absences.New(absences.Options{Store: st, Notify: ntf, Providers: hr.Provider, Now: opt.now, OnChange: absync.OnChange}), Outbox: ob, Time: timetrack.New(timetrack.Options{Store: st, Now: opt.now}),
 		Health: health.New(health.Options{Store: st, Notify: ntf, Now: opt.now}),
 		Org: orgchart.New(orgchart.Options{Store: st, Pictures: func(ctx context.Context, orgID int64) (orgchart.PictureSource, error) {

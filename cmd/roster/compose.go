@@ -95,7 +95,7 @@ func newServices(st *store.Store, o servicesOptions) (*services, error) {
 		store.AreaTimeTracking: outboxArea(s.outbox, store.OutboxTimeEntry)}); err != nil {
 		return nil, err
 	}
-	s.dash = dashboard.New(st, time.Now)
+	s.dash = dashboard.New(st, time.Now).WithRuns(s.syncer.ListRuns)
 	s.drift = drift.New(drift.Options{Store: st, Linking: s.lnk, Invite: s.hri, TeamMap: s.tmap, Log: log.With("component", "drift")})
 	s.org = orgchart.New(orgchart.Options{Store: st, Pictures: orgPictures(s.hr), Log: log.With("component", "orgchart")})
 	// Absences: every change of a Roster absence tells absencesync (OnChange).

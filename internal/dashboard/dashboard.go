@@ -26,16 +26,28 @@ const (
 
 // Service reads the dashboard.
 type Service struct {
-	st  *store.Store
-	now func() time.Time
+	st   *store.Store
+	now  func() time.Time
+	runs RunLister
 }
+
+// RunLister lists an organisation's latest runs, newest first.
+type RunLister func(ctx context.Context, orgID int64, limit int) ([]store.SyncRun, error)
 
 // New builds a Service; now defaults to time.Now.
 func New(st *store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, now: now}
+	return &Service{st: st, now: now, runs: st.ListSyncRuns}
+}
+
+// WithRuns makes the dashboard list runs through l (the sync engine's
+// ListRuns, which first closes runs abandoned by a process that ended, so
+// that a killed run does not show as running).
+func (s *Service) WithRuns(l RunLister) *Service {
+	s.runs = l
+	return s
 }
 
 // Admin is the admin dashboard.
@@ -83,7 +95,7 @@ func (s *Service) ForAdmin(ctx context.Context, a roster.Actor, loc *time.Locati
 	default:
 		d.HasConnection, d.Connected = true, conn.Status == store.ConnConnected
 	}
-	if d.Recent, err = s.st.ListSyncRuns(ctx, a.OrgID, 2*RecentRuns); err != nil {
+	if d.Recent, err = s.runs(ctx, a.OrgID, 2*RecentRuns); err != nil {
 		return nil, err
 	}
 	// Previews changed nothing: the dashboard shows the runs that did.
