@@ -82,5 +82,6 @@ func (h housekeeping) Prune(ctx context.Context, now time.Time) error {
 	_, _, err2 := h.sync.PruneLogs(ctx, now.AddDate(0, -2, 0))
 	_, err3 := h.st.PruneJobClaims(ctx, now.AddDate(0, 0, -7))
 	_, err4 := h.st.PruneOutboxItems(ctx, now.AddDate(0, -2, 0))
-	return errors.Join(err1, err2, err3, err4)
+	_, err5 := h.st.PrunePreviews(ctx, now.AddDate(0, -2, 0))
+	return errors.Join(err1, err2, err3, err4, err5)
 }

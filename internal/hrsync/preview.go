@@ -376,6 +376,10 @@ func (rs *runState) savePreview(ctx context.Context, items []store.SyncPreviewIt
 		return fmt.Errorf("save the preview: %w", err)
 	}
 	rs.pv.Status = store.PreviewReady
+	// One preview waits at a time: older ones are out of date anyway.
+	if _, err := st.SupersedeSyncPreviews(ctx, orgID, rs.pv.ID, rs.s.now()); err != nil {
+		return fmt.Errorf("discard older previews: %w", err)
+	}
 	rs.s.log.LogAttrs(ctx, slog.LevelInfo, "hr sync preview computed", slog.Int64("org_id", orgID), slog.Int64("run_id", rs.run.ID),
 		slog.Int64("preview_id", rs.pv.ID), slog.Int("items", len(items)+len(pushItems)))
 	return nil

@@ -118,6 +118,29 @@ func (s *Store) CreateSyncPreview(ctx context.Context, p *SyncPreview) error {
 	return s.ctx(ctx).Create(p).Error
 }
 
+// SupersedeSyncPreviews discards the organisation's ready previews other
+// than keep (a newer preview replaces them) and drops their records.
+func (s *Store) SupersedeSyncPreviews(ctx context.Context, orgID, keep int64, at time.Time) (int64, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		var ids []int64
+		if err := tx.ctx(ctx).Model(&SyncPreview{}).Where("org_id = ? AND status = ? AND id <> ?", orgID, PreviewReady, keep).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		res := tx.ctx(ctx).Model(&SyncPreview{}).Where("org_id = ? AND id IN ? AND status = ?", orgID, ids, PreviewReady).
+			Updates(map[string]any{"status": PreviewDiscarded, "decided_at": at.UTC(), "note": fmt.Sprintf("Replaced by the newer preview %d.", keep)})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return tx.ctx(ctx).Where("org_id = ? AND preview_id IN ?", orgID, ids).Delete(&SyncPreviewRecord{}).Error
+	})
+	return n, err
+}
+
 // SyncPreview returns a preview of the organisation.
 func (s *Store) SyncPreview(ctx context.Context, orgID, id int64) (*SyncPreview, error) {
 	var p SyncPreview
