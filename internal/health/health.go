@@ -175,7 +175,9 @@ func (s *Service) Check(ctx context.Context, orgID int64, now time.Time) error {
 	var latest *store.SyncRun
 	for i := range runs {
 		r := &runs[i]
-		if r.Status != store.RunRunning && coversEmployees(r.Area) {
+		// Previews and applies refused as out of date changed nothing:
+		// the health follows the runs that synced (or failed to).
+		if (r.Status == store.RunSucceeded || r.Status == store.RunFailed) && coversEmployees(r.Area) {
 			latest = r
 			break
 		}

@@ -127,6 +127,8 @@ func (rs *runState) finish(ctx context.Context, runErr error) (*store.SyncRun, e
 	}
 	status := store.RunSucceeded
 	switch {
+	case errors.Is(runErr, ErrStalePreview):
+		status = store.RunRefused
 	case runErr != nil:
 		status = store.RunFailed
 	case rs.previewOnly:

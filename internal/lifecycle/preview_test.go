@@ -259,7 +259,7 @@ func TestPreviewApplyRefusesStale(t *testing.T) {
 		}
 		j.update(pat.ID, sandbox.EmployeeInput{Position: sandbox.Ptr("Principal")})
 		run, err := j.apply(pv)
-		if !errors.Is(err, hrsync.ErrStalePreview) || run.Status != store.RunFailed {
+		if !errors.Is(err, hrsync.ErrStalePreview) || run.Status != store.RunRefused {
 			t.Fatalf("apply after a Personio change: %v, %+v", err, run)
 		}
 		if !strings.Contains(run.Error, fmt.Sprint(pat.ID)) || !strings.Contains(run.Error, "Nothing was applied") {

@@ -40,6 +40,9 @@ const (
 	// RunPreviewed is a preview (dry run) that finished: it computed what
 	// a sync would change and applied nothing.
 	RunPreviewed = "previewed"
+	// RunRefused is the apply of a preview that refused to write because
+	// Personio or Roster changed since the preview: nothing was applied.
+	RunRefused = "refused"
 )
 
 // SyncRun is one execution of a sync (employees, absences, ...). While it
