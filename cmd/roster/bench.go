@@ -72,7 +72,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	quick := fs.Bool("quick", false, "small sizes (a smoke run, not the targets)")
 	out := fs.String("out", "", "also write the table to this file (Markdown)")
 	pgURL := fs.String("postgres-url", firstNonEmpty(getenv("ROSTER_BENCH_POSTGRES_URL"), "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL admin URL (a database is created and dropped per case)")
-	cases := fs.String("cases", "all", "comma list of: ratelimited, unlimited, partial, second, memory, pages, outbox")
+	cases := fs.String("cases", "all", "comma list of: ratelimited, unlimited, partial, second, memory, pages, preview, outbox")
 	slow := fs.Duration("slow", 0, "print every SQL statement slower than this to stderr (finding causes)")
 	pageRequests := fs.Int("page-requests", 0, "requests per client and page (default 25, 3 with --quick)")
 	clients := fs.Int("clients", 16, "concurrent clients of the page case")
@@ -123,6 +123,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			{"partial", func(db string) ([]benchRow, error) { return b.partialAndSecond(db, sz.Partial) }},
 			{"memory", func(db string) ([]benchRow, error) { return b.memory(db, sz.Memory) }},
 			{"pages", func(db string) ([]benchRow, error) { return b.pages(db, sz.Pages, sz.PageUsers, sz.Requests) }},
+			{"preview", func(db string) ([]benchRow, error) { return b.previewBench(db, sz.Partial) }},
 		}
 		for _, s := range steps {
 			if !on(s.name) && !(s.name == "partial" && on("second")) {
