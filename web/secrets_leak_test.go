@@ -456,6 +456,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Fatalf("the run on malformed pages ended %q (%q)", failed.Status, failed.Error)
 		}
 		sb.ClearFaults()
+		// A preview that waits for review keeps the fetched records: they
+		// must not hold the bank details either.
+		pvRun, _, err := a.syncer.Run(t.Context(), orgID, hrsync.Request{Area: store.AreaEmployees, Mode: store.ModeFull, Trigger: store.TriggerManual, Preview: true})
+		if err != nil || pvRun.Status != store.RunPreviewed {
+			t.Fatalf("preview: %v %+v", err, pvRun)
+		}
+		waiting, err := st.SyncPreviewOfRun(t.Context(), orgID, pvRun.ID)
+		if err != nil || waiting.Status != store.PreviewReady || waiting.Records == 0 {
+			t.Fatalf("waiting preview: %v %+v", err, waiting)
+		}
 
 		// Every page an admin, a member and the logs show.
 		runs, err := st.ListSyncRuns(t.Context(), orgID, 10)
@@ -465,7 +475,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		pages := []string{"/", "/users", "/users/invite", "/users/bank-export", "/settings/hr", "/settings/hr/sync", "/settings/hr/api-log",
 			"/settings/hr/api-log?status=error", "/settings/hr/employees", "/settings/hr/teams", "/settings/hr/link", "/users/invite-hr",
 			"/audit", "/notifications", "/org", "/teams", "/dev/mailbox", "/users/export?format=csv", "/users/export?format=json",
-			"/settings/hr/employees/export?format=csv", "/settings/hr/employees/export?format=json"}
+			"/settings/hr/employees/export?format=csv", "/settings/hr/employees/export?format=json", "/settings/hr/previews/" + itoa(waiting.ID)}
 		for _, r := range runs {
 			pages = append(pages, "/settings/hr/runs/"+itoa(r.ID), "/settings/hr/runs/"+itoa(r.ID)+"/progress")
 		}

@@ -145,7 +145,7 @@ func (rs *runState) fetchStaged(ctx context.Context, provider hris.EmployeeReade
 	err := provider.ListEmployees(ctx, q, func(page []hris.Employee) error {
 		recs := make([]store.SyncPreviewRecord, 0, len(page))
 		for i := range page {
-			e := &page[i]
+			e := rs.withoutSecrets(&page[i])
 			b, err := json.Marshal(e)
 			if err != nil {
 				return fmt.Errorf("encode employee %d: %w", e.ID, err)
@@ -175,6 +175,31 @@ func (rs *runState) fetchStaged(ctx context.Context, provider hris.EmployeeReade
 		return nil, fmt.Errorf("fetch employees: %w", err)
 	}
 	return prints, nil
+}
+
+// withoutSecrets returns e without the attributes the mirror never stores
+// in plain text (bank details): the stored records and the fingerprint
+// leave them out as the mirror does. Bank details are imported by their own
+// step after an apply's commit.
+func (rs *runState) withoutSecrets(e *hris.Employee) *hris.Employee {
+	drop := false
+	for k, v := range e.Custom {
+		if rs.norm.secret(k, v) {
+			drop = true
+			break
+		}
+	}
+	if !drop {
+		return e
+	}
+	c := *e
+	c.Custom = make(map[string]hris.AttributeValue, len(e.Custom))
+	for k, v := range e.Custom {
+		if !rs.norm.secret(k, v) {
+			c.Custom[k] = v
+		}
+	}
+	return &c
 }
 
 // fingerprint hashes the sorted fingerprint lines.
