@@ -85,6 +85,15 @@ func TestPreviewFirstImportInTheHRTab(t *testing.T) {
 			t.Fatalf("Sync now on the first import: HX-Redirect %q", to)
 		}
 		pvPath := waitPreview(t, owner, to)
+		// The preview's run keeps the warnings of the records it read.
+		runID, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(to, "/settings/hr/runs/"), "/preview"), 10, 64)
+		pvRun, err := st.SyncRun(t.Context(), orgID, runID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, n, err := st.SyncRunWarnings(t.Context(), orgID, runID, 1000, 0); err != nil || n != int64(pvRun.WarningCount) || n == 0 {
+			t.Fatalf("preview run: %d warnings counted, %d stored (%v)", pvRun.WarningCount, n, err)
+		}
 		pv := owner.get(pvPath)
 		expectStatus(t, pv, http.StatusOK)
 		if s, _ := pv.testid("preview-status").Attr("data-status"); s != store.PreviewReady {

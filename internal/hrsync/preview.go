@@ -277,6 +277,7 @@ func (rs *runState) stale(ctx context.Context, why string) error {
 func (rs *runState) applyInTx(ctx context.Context) ([]store.SyncPreviewItem, *dryrun.Effects, error) {
 	st, orgID := rs.s.st, rs.run.OrgID
 	var items []store.SyncPreviewItem
+	var warns []store.SyncRunWarning
 	var effects *dryrun.Effects
 	var staleWhy string
 	err := st.Tx(ctx, func(tx *store.Store) error {
@@ -329,6 +330,10 @@ func (rs *runState) applyInTx(ctx context.Context) ([]store.SyncPreviewItem, *dr
 			return err
 		}
 		if rs.previewOnly {
+			// The records' warnings stay with the preview's run.
+			if warns, _, err = tx.SyncRunWarnings(tctx, orgID, rs.run.ID, 1<<20, 0); err != nil {
+				return err
+			}
 			return errPreviewDone
 		}
 		if h := diffHash(items); h != rs.pv.DiffHash {
@@ -350,6 +355,12 @@ func (rs *runState) applyInTx(ctx context.Context) ([]store.SyncPreviewItem, *dr
 		// Everything after the fetch was rolled back: the run's progress
 		// too. Save what the preview counted (it wrote nothing).
 		rs.prog.RowsWritten = 0
+		for i := range warns {
+			warns[i].ID = 0
+		}
+		if err := st.AddSyncRunWarnings(ctx, warns); err != nil {
+			return nil, nil, err
+		}
 		if err := st.UpdateSyncRunProgress(ctx, orgID, rs.run.ID, rs.prog); err != nil {
 			return nil, nil, err
 		}
