@@ -27,6 +27,8 @@ type Service struct {
 	accounts *accounts.Service
 	now      func() time.Time
 	log      *slog.Logger
+	// facets caches the mirror's filter choices until the mirror changes.
+	facets store.MirrorCache[store.HREmployeeFacets]
 }
 
 // New builds the service; invitations go through acc.
@@ -112,7 +114,7 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 	if err != nil {
 		return nil, err
 	}
-	facets, err := s.store.HREmployeeFacets(ctx, a.OrgID)
+	facets, err := s.Facets(ctx, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +127,16 @@ func (s *Service) List(ctx context.Context, a roster.Actor, f Filter, page int) 
 		out.Rows = append(out.Rows, row(m, e))
 	}
 	return out, nil
+}
+
+// Facets returns the distinct teams, departments, offices, cost centers
+// and statuses of the organisation's live employees
+// (store.HREmployeeFacets), computed once per change of the mirror. The
+// lists are shared: do not modify them.
+func (s *Service) Facets(ctx context.Context, orgID int64) (store.HREmployeeFacets, error) {
+	return s.facets.Get(ctx, s.store, orgID, "", func(ctx context.Context) (store.HREmployeeFacets, error) {
+		return s.store.HREmployeeFacets(ctx, orgID)
+	})
 }
 
 // Invite invites the given employees in one transaction: each becomes an

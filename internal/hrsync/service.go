@@ -146,6 +146,9 @@ type Service struct {
 	base   context.Context
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
+	// facets caches the HR employees page's filter lists per mirror
+	// version (store.MirrorCache).
+	facets store.MirrorCache[store.HREmployeeFacets]
 }
 
 // New builds a Service.
@@ -381,7 +384,9 @@ func (s *Service) ListEmployees(ctx context.Context, orgID int64, f EmployeeFilt
 	if err != nil {
 		return nil, fmt.Errorf("hrsync: list employees: %w", err)
 	}
-	facets, err := s.st.HREmployeeFacets(ctx, orgID)
+	facets, err := s.facets.Get(ctx, s.st, orgID, "", func(ctx context.Context) (store.HREmployeeFacets, error) {
+		return s.st.HREmployeeFacets(ctx, orgID)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("hrsync: employee filters: %w", err)
 	}

@@ -147,8 +147,8 @@ func (s *Service) Profile(ctx context.Context, a roster.Actor, id int64) (*Profi
 		m := ch.ref(*u.ManagerID)
 		p.Manager = &m
 	}
-	for _, r := range ch.people {
-		if r.ManagerID != nil && *r.ManagerID == id && r.ID != id && r.Status != store.StatusDeactivated {
+	for _, r := range ch.lines {
+		if r.ManagerID == id && r.ID != id && r.Status != store.StatusDeactivated {
 			p.Reports = append(p.Reports, ch.ref(r.ID))
 		}
 	}
@@ -239,11 +239,11 @@ func (ch *chart) managesUpChain(manager, id int64) bool {
 		return false
 	}
 	seen := map[int64]bool{id: true}
-	for cur := ch.people[id].ManagerID; cur != nil && *cur != 0 && !seen[*cur]; cur = ch.people[*cur].ManagerID {
-		if *cur == manager {
+	for cur := ch.person(id).ManagerID; cur != 0 && !seen[cur]; cur = ch.person(cur).ManagerID {
+		if cur == manager {
 			return true
 		}
-		seen[*cur] = true
+		seen[cur] = true
 	}
 	return false
 }

@@ -124,48 +124,98 @@ type Overview struct {
 	Path      []Ref // from the root to Focus
 }
 
-// chart is the loaded tree with the people's fields.
+// chart is the loaded tree with the people's reporting lines.
 type chart struct {
-	tree   *Tree
-	people map[int64]store.OrgPerson // every user, deactivated ones too
+	tree *Tree
+	// lines holds every user, deactivated ones too; at indexes it by id.
+	lines []store.OrgLine
+	at    map[int64]int
 }
 
-// load reads the organisation's users in one query and builds the tree.
+// person returns the reporting line of user id (zero when not a user of
+// the organisation).
+func (ch *chart) person(id int64) store.OrgLine {
+	if i, ok := ch.at[id]; ok {
+		return ch.lines[i]
+	}
+	return store.OrgLine{}
+}
+
+// load reads the organisation's reporting lines (id, manager, name, status
+// of every user) in one query and builds the tree. The cards' other fields
+// are loaded for the people shown only (cards).
 func (s *Service) load(ctx context.Context, a roster.Actor) (*chart, error) {
+	lines, err := s.store.OrgLines(ctx, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return newChart(lines, nil), nil
+}
+
+// loadAll is load with the email and title of everyone, for searching.
+func (s *Service) loadAll(ctx context.Context, a roster.Actor) (*chart, error) {
 	rows, err := s.store.OrgPeople(ctx, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	ch := &chart{people: make(map[int64]store.OrgPerson, len(rows))}
-	people := make([]Person, 0, len(rows))
+	lines := make([]store.OrgLine, len(rows))
+	details := make(map[int64]store.OrgPerson, len(rows))
+	for i, r := range rows {
+		lines[i] = store.OrgLine{ID: r.ID, Name: r.Name, Status: r.Status}
+		if r.ManagerID != nil {
+			lines[i].ManagerID = *r.ManagerID
+		}
+		details[r.ID] = r
+	}
+	return newChart(lines, details), nil
+}
+
+// newChart builds the tree of lines; details, when not nil, gives the
+// people their email and title (searches).
+func newChart(lines []store.OrgLine, details map[int64]store.OrgPerson) *chart {
+	ch := &chart{lines: lines, at: make(map[int64]int, len(lines))}
+	people := make([]Person, 0, len(lines))
+	managers := make([]int64, 0, len(lines)) // backing store of the people's ManagerID
 	deactivated := map[int64]string{}
-	for _, r := range rows {
-		ch.people[r.ID] = r
-		if r.Status == store.StatusDeactivated {
-			deactivated[r.ID] = r.Name
+	for i, l := range lines {
+		ch.at[l.ID] = i
+		if l.Status == store.StatusDeactivated {
+			deactivated[l.ID] = l.Name
 			continue
 		}
-		people = append(people, Person{ID: r.ID, Name: r.Name, Email: r.Email, Title: r.JobTitle, ManagerID: r.ManagerID})
+		p := Person{ID: l.ID, Name: l.Name}
+		if l.ManagerID != 0 {
+			managers = append(managers, l.ManagerID)
+			p.ManagerID = &managers[len(managers)-1]
+		}
+		if d, ok := details[l.ID]; ok {
+			p.Email, p.Title = d.Email, d.JobTitle
+		}
+		people = append(people, p)
 	}
 	ch.tree = Build(people, deactivated)
-	return ch, nil
+	return ch
 }
 
 func (ch *chart) ref(id int64) Ref {
-	p := ch.people[id]
+	p := ch.person(id)
 	return Ref{ID: id, Name: p.Name, Deactivated: p.Status == store.StatusDeactivated}
 }
 
-// cards builds the cards of ids, with their teams (one query).
+// cards builds the cards of ids with their fields and teams (two queries).
 func (s *Service) cards(ctx context.Context, a roster.Actor, ch *chart, ids []int64) (map[int64]Card, error) {
+	fields, err := s.store.OrgPeopleByIDs(ctx, a.OrgID, ids)
+	if err != nil {
+		return nil, err
+	}
 	teams, err := s.store.TeamsOfUsers(ctx, a.OrgID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("load teams of the chart: %w", err)
 	}
 	out := make(map[int64]Card, len(ids))
 	for _, id := range ids {
-		p := ch.people[id]
-		c := Card{ID: id, Name: p.Name, Title: p.JobTitle, Email: p.Email, HireDate: p.HireDate, Reports: ch.tree.Reports(id), HasPicture: p.PictureURL != ""}
+		p := fields[id]
+		c := Card{ID: id, Name: ch.person(id).Name, Title: p.JobTitle, Email: p.Email, HireDate: p.HireDate, Reports: ch.tree.Reports(id), HasPicture: p.PictureURL != ""}
 		for _, t := range teams[id] {
 			c.Teams = append(c.Teams, t.Name)
 		}
@@ -175,7 +225,7 @@ func (s *Service) cards(ctx context.Context, a roster.Actor, ch *chart, ids []in
 			case KindCycle:
 				names := make([]string, 0, len(an.PersonIDs))
 				for _, m := range an.PersonIDs {
-					names = append(names, ch.people[m].Name)
+					names = append(names, ch.person(m).Name)
 				}
 				c.IssueDetail = "Reporting loop: " + strings.Join(names, " → ") + " → " + names[0]
 			case KindDeactivatedManager:
@@ -296,7 +346,7 @@ func (s *Service) Search(ctx context.Context, a roster.Actor, q string) ([]Resul
 	if strings.TrimSpace(q) == "" {
 		return nil, nil
 	}
-	ch, err := s.load(ctx, a)
+	ch, err := s.loadAll(ctx, a)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +360,7 @@ func (s *Service) Search(ctx context.Context, a roster.Actor, q string) ([]Resul
 		r := Result{Card: cards[id]}
 		path := ch.tree.PathTo(id)
 		for _, m := range path[:len(path)-1] {
-			r.Chain = append(r.Chain, ch.people[m].Name)
+			r.Chain = append(r.Chain, ch.person(m).Name)
 		}
 		out = append(out, r)
 	}

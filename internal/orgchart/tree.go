@@ -47,10 +47,14 @@ type Anomaly struct {
 
 // Tree is the reporting tree. Every person appears exactly once: people
 // whose manager is deactivated, missing or part of a cut cycle become roots.
+// People are held by index (their position in Build's input); at maps ids
+// to indexes.
 type Tree struct {
-	people    map[int64]Person
-	parent    map[int64]int64 // 0 for a root
-	children  map[int64][]int64
+	people    []Person
+	at        map[int64]int32
+	parent    []int32   // index of the manager in the tree; -1 for a root
+	children  [][]int64 // by index: the direct reports, by name
+	rank      []int32   // by index: position by (lower-case name, id)
 	roots     []int64
 	Anomalies []Anomaly
 }
@@ -58,19 +62,40 @@ type Tree struct {
 // Build builds the tree of people. deactivated maps the ids of deactivated
 // users to their names, to tell a deactivated manager from a missing one.
 func Build(people []Person, deactivated map[int64]string) *Tree {
-	t := &Tree{people: make(map[int64]Person, len(people)), parent: make(map[int64]int64, len(people)), children: map[int64][]int64{}}
-	for _, p := range people {
-		t.people[p.ID] = p
+	n := len(people)
+	t := &Tree{people: people, at: make(map[int64]int32, n), parent: make([]int32, n), children: make([][]int64, n), rank: make([]int32, n)}
+	for i, p := range people {
+		t.at[p.ID] = int32(i)
+	}
+	// Everyone is ordered once by (lower-case name, id): roots and reports
+	// are then collected in that order, and every later comparison is one
+	// of ranks.
+	keys := make([]string, n)
+	order := make([]int32, n)
+	for i, p := range people {
+		keys[i], order[i] = strings.ToLower(p.Name), int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(keys[a], keys[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(people[a].ID, people[b].ID)
+	})
+	for r, i := range order {
+		t.rank[i] = int32(r)
 	}
 	var orphans []Anomaly
 	naturalRoots := 0
-	for _, p := range people {
+	for i, p := range people {
+		t.parent[i] = -1
 		switch {
 		case p.ManagerID == nil || *p.ManagerID == 0:
 			naturalRoots++
-		case t.people[*p.ManagerID].ID != 0:
-			t.parent[p.ID] = *p.ManagerID
 		default:
+			if m, ok := t.at[*p.ManagerID]; ok {
+				t.parent[i] = m
+				continue
+			}
 			a := Anomaly{Kind: KindMissingManager, PersonIDs: []int64{p.ID}, ManagerID: *p.ManagerID}
 			if name, ok := deactivated[*p.ManagerID]; ok {
 				a.Kind, a.ManagerName = KindDeactivatedManager, name
@@ -78,23 +103,19 @@ func Build(people []Person, deactivated map[int64]string) *Tree {
 			orphans = append(orphans, a)
 		}
 	}
-	t.Anomalies = append(t.Anomalies, t.cutCycles(people)...)
+	t.Anomalies = append(t.Anomalies, t.cutCycles()...)
 	t.Anomalies = append(t.Anomalies, orphans...)
-	for _, p := range people {
-		if par := t.parent[p.ID]; par != 0 {
-			t.children[par] = append(t.children[par], p.ID)
+	for _, i := range order {
+		if par := t.parent[i]; par >= 0 {
+			t.children[par] = append(t.children[par], people[i].ID)
 		} else {
-			t.roots = append(t.roots, p.ID)
+			t.roots = append(t.roots, people[i].ID)
 		}
 	}
-	for id := range t.children {
-		t.sort(t.children[id])
-	}
-	t.sort(t.roots)
 	if naturalRoots > 1 {
 		var ids []int64
 		for _, id := range t.roots {
-			if m := t.people[id].ManagerID; m == nil || *m == 0 {
+			if m := t.people[t.at[id]].ManagerID; m == nil || *m == 0 {
 				ids = append(ids, id)
 			}
 		}
@@ -105,40 +126,42 @@ func Build(people []Person, deactivated map[int64]string) *Tree {
 
 // cutCycles finds every loop of managers and cuts it at the member that
 // sorts first by name, recording a cycle anomaly per loop.
-func (t *Tree) cutCycles(people []Person) []Anomaly {
+func (t *Tree) cutCycles() []Anomaly {
 	const (
 		unvisited = iota
 		onStack
 		done
 	)
-	state := make(map[int64]int, len(people))
+	state := make([]uint8, len(t.people))
 	var out []Anomaly
-	for _, p := range people {
-		if state[p.ID] != unvisited {
+	var path []int32
+	for start := range t.people {
+		if state[start] != unvisited {
 			continue
 		}
 		// Follow the manager chain; each node has at most one parent, so the
 		// walk is a path that either ends, joins a finished path or loops.
-		var path []int64
-		id := p.ID
-		for id != 0 && state[id] == unvisited {
-			state[id] = onStack
-			path = append(path, id)
-			id = t.parent[id]
+		path = path[:0]
+		i := int32(start)
+		for i >= 0 && state[i] == unvisited {
+			state[i] = onStack
+			path = append(path, i)
+			i = t.parent[i]
 		}
-		if id != 0 && state[id] == onStack {
-			start := slices.Index(path, id)
-			loop := slices.Clone(path[start:])
-			cut := loop[0]
-			for _, m := range loop[1:] {
-				if t.less(m, cut) {
-					cut = m
+		if i >= 0 && state[i] == onStack {
+			loop := path[slices.Index(path, i):]
+			cut := 0
+			for k := range loop {
+				if t.rank[loop[k]] < t.rank[loop[cut]] {
+					cut = k
 				}
 			}
-			delete(t.parent, cut)
+			t.parent[loop[cut]] = -1
 			// Report the loop starting at the cut member, following managers.
-			i := slices.Index(loop, cut)
-			ordered := append(slices.Clone(loop[i:]), loop[:i]...)
+			ordered := make([]int64, 0, len(loop))
+			for k := range loop {
+				ordered = append(ordered, t.people[loop[(cut+k)%len(loop)]].ID)
+			}
 			out = append(out, Anomaly{Kind: KindCycle, PersonIDs: ordered})
 		}
 		for _, n := range path {
@@ -148,15 +171,9 @@ func (t *Tree) cutCycles(people []Person) []Anomaly {
 	return out
 }
 
-func (t *Tree) less(a, b int64) bool {
-	return t.compare(a, b) < 0
-}
-
+// compare orders people of the tree by (lower-case name, id).
 func (t *Tree) compare(a, b int64) int {
-	if c := cmp.Compare(strings.ToLower(t.people[a].Name), strings.ToLower(t.people[b].Name)); c != 0 {
-		return c
-	}
-	return cmp.Compare(a, b)
+	return cmp.Compare(t.rank[t.at[a]], t.rank[t.at[b]])
 }
 
 func (t *Tree) sort(ids []int64) { slices.SortFunc(ids, t.compare) }
@@ -176,32 +193,51 @@ func (t *Tree) Issue(id int64) (Anomaly, bool) {
 func (t *Tree) Len() int { return len(t.people) }
 
 // Has reports whether id is a person of the tree.
-func (t *Tree) Has(id int64) bool { _, ok := t.people[id]; return ok }
+func (t *Tree) Has(id int64) bool { _, ok := t.at[id]; return ok }
 
 // Person returns the person with the id.
-func (t *Tree) Person(id int64) (Person, bool) { p, ok := t.people[id]; return p, ok }
+func (t *Tree) Person(id int64) (Person, bool) {
+	i, ok := t.at[id]
+	if !ok {
+		return Person{}, false
+	}
+	return t.people[i], true
+}
 
 // Roots are the people shown at the top, by name.
 func (t *Tree) Roots() []int64 { return t.roots }
 
 // Children are the direct reports of id in the tree, by name.
-func (t *Tree) Children(id int64) []int64 { return t.children[id] }
+func (t *Tree) Children(id int64) []int64 {
+	i, ok := t.at[id]
+	if !ok {
+		return nil
+	}
+	return t.children[i]
+}
 
 // Parent is id's manager in the tree (0 for a root).
-func (t *Tree) Parent(id int64) int64 { return t.parent[id] }
+func (t *Tree) Parent(id int64) int64 {
+	i, ok := t.at[id]
+	if !ok || t.parent[i] < 0 {
+		return 0
+	}
+	return t.people[t.parent[i]].ID
+}
 
 // Reports is the number of direct reports of id in the tree.
-func (t *Tree) Reports(id int64) int { return len(t.children[id]) }
+func (t *Tree) Reports(id int64) int { return len(t.Children(id)) }
 
 // PathTo lists the people from id's root down to id; nil when id is not in
 // the tree.
 func (t *Tree) PathTo(id int64) []int64 {
-	if !t.Has(id) {
+	i, ok := t.at[id]
+	if !ok {
 		return nil
 	}
 	var path []int64
-	for n := id; n != 0; n = t.parent[n] {
-		path = append(path, n)
+	for ; i >= 0; i = t.parent[i] {
+		path = append(path, t.people[i].ID)
 	}
 	slices.Reverse(path)
 	return path
@@ -215,10 +251,10 @@ func (t *Tree) Search(q string, limit int) []int64 {
 		return nil
 	}
 	var out []int64
-	for id, p := range t.people {
+	for _, p := range t.people {
 		if strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
 			strings.Contains(strings.ToLower(p.Title), q) {
-			out = append(out, id)
+			out = append(out, p.ID)
 		}
 	}
 	t.sort(out)

@@ -30,22 +30,59 @@ func invitable(q *gorm.DB, today string) *gorm.DB {
 // ListInvitableHREmployees returns a page of the employees matching f that
 // can be invited on the day today (see invitable), by name, and how many
 // match. Limit 0 returns them all.
+//
+// A page takes two queries whatever the size of the mirror: the ids of the
+// page with the number of matches (one pass over the matches, read from the
+// live mirror's facets index), then the page's rows by id.
 func (s *Store) ListInvitableHREmployees(ctx context.Context, orgID int64, f HREmployeeFilter, today string) ([]HREmployee, int64, error) {
 	f.IncludeRemoved = false
-	q := invitable(s.hrEmployeeQuery(ctx, orgID, f), today)
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count invitable employees: %w", err)
+	const order = "last_name, first_name, personio_id"
+	if f.Limit <= 0 {
+		var es []HREmployee
+		if err := invitable(s.hrEmployeeQuery(ctx, orgID, f), today).Order(order).Find(&es).Error; err != nil {
+			return nil, 0, fmt.Errorf("list invitable employees: %w", err)
+		}
+		return es, int64(len(es)), nil
 	}
-	var es []HREmployee
-	q = invitable(s.hrEmployeeQuery(ctx, orgID, f), today).Order("last_name, first_name, personio_id")
-	if f.Limit > 0 {
-		q = q.Limit(f.Limit).Offset(f.Offset)
+	var page []struct {
+		PersonioID int64
+		Total      int64
 	}
-	if err := q.Find(&es).Error; err != nil {
+	err := invitable(s.hrEmployeeQuery(ctx, orgID, f), today).Select("personio_id, COUNT(*) OVER () AS total").
+		Order(order).Limit(f.Limit).Offset(f.Offset).Scan(&page).Error
+	if err != nil {
 		return nil, 0, fmt.Errorf("list invitable employees: %w", err)
 	}
-	return es, total, nil
+	if len(page) == 0 {
+		if f.Offset == 0 {
+			return nil, 0, nil
+		}
+		// Past the last page: the matches are counted on their own.
+		var total int64
+		if err := invitable(s.hrEmployeeQuery(ctx, orgID, f), today).Count(&total).Error; err != nil {
+			return nil, 0, fmt.Errorf("count invitable employees: %w", err)
+		}
+		return nil, total, nil
+	}
+	ids := make([]int64, len(page))
+	for i, p := range page {
+		ids[i] = p.PersonioID
+	}
+	var rows []HREmployee
+	if err := s.ctx(ctx).Where("org_id = ? AND personio_id IN ?", orgID, ids).Find(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("list invitable employees: %w", err)
+	}
+	byID := make(map[int64]int, len(rows))
+	for i := range rows {
+		byID[rows[i].PersonioID] = i
+	}
+	es := make([]HREmployee, 0, len(ids))
+	for _, id := range ids {
+		if i, ok := byID[id]; ok {
+			es = append(es, rows[i])
+		}
+	}
+	return es, page[0].Total, nil
 }
 
 // HREmployeesByIDs loads the organisation's mirrored employees (removed

@@ -28,6 +28,9 @@ type Service struct {
 	store *store.Store
 	now   func() time.Time
 	log   *slog.Logger
+	// units caches the Personio units with their employee counts per
+	// source until the mirror changes.
+	units store.MirrorCache[[]store.HRUnit]
 }
 
 // New builds the service.
@@ -80,7 +83,9 @@ func (s *Service) overview(ctx context.Context, st *store.Store, orgID int64) (*
 	if source != store.TeamSourceDepartment {
 		source = store.TeamSourceTeam
 	}
-	units, err := st.HRUnits(ctx, orgID, source)
+	units, err := s.units.Get(ctx, st, orgID, source, func(ctx context.Context) ([]store.HRUnit, error) {
+		return st.HRUnits(ctx, orgID, source)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -462,3 +462,46 @@ func TestMappingLeavesExcludedEmployeesUsersAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestListIsFreshAfterEverySyncWrite proves the Personio units the service
+// keeps between requests follow every write of the mirror: a new employee,
+// one moving team, one leaving scope and one removed, each seen by the next
+// List of the same service; and the department source is kept apart.
+func TestListIsFreshAfterEverySyncWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, "acme")
+		units := func(step string, want ...string) {
+			t.Helper()
+			o, err := f.svc.List(t.Context(), f.owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range o.Rows {
+				got = append(got, fmt.Sprintf("%s=%d", r.Name, r.Employees))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: units %v, want %v", step, got, want)
+			}
+		}
+		f.employees(t, emp{id: 1, teamID: 10, team: "Backend", deptID: 20, dept: "Eng"}, emp{id: 2, teamID: 10, team: "Backend", deptID: 20, dept: "Eng"})
+		units("first sync", "Backend=2")
+		units("again", "Backend=2")
+		f.employees(t, emp{id: 3, teamID: 11, team: "Sales", deptID: 21, dept: "Go to market"})
+		units("new employee", "Backend=2", "Sales=1")
+		f.employees(t, emp{id: 2, teamID: 11, team: "Sales", deptID: 21, dept: "Go to market"})
+		units("moved team", "Backend=1", "Sales=2")
+		f.employees(t, emp{id: 3, teamID: 11, team: "Sales", outOfScope: true})
+		units("left scope", "Backend=1", "Sales=1")
+		if _, err := st.MarkHREmployeesRemoved(t.Context(), f.org, []int64{1}, now, 2); err != nil {
+			t.Fatal(err)
+		}
+		units("removed", "Sales=1")
+		settings := store.DefaultSyncSettings(f.org)
+		settings.TeamSource = store.TeamSourceDepartment
+		if err := st.SaveSyncSettings(t.Context(), &settings); err != nil {
+			t.Fatal(err)
+		}
+		units("department source", "Go to market=1")
+	})
+}
