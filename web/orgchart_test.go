@@ -271,6 +271,15 @@ func TestProfileVisibility(t *testing.T) {
 			!strings.Contains(r.testid("profile-manager").Text(), "from Personio") {
 			t.Fatalf("manager line %q", r.testid("profile-manager").Text())
 		}
+		// Admins reach the field history (lineage) from the profile.
+		if href, _ := full(f.owner, "the owner").testid("profile-lineage").Attr("href"); href != "/users/"+itoa(f.ids["dora"])+"/lineage" {
+			t.Fatalf("lineage link %q", href)
+		} else if l := f.owner.get(href); l.status != http.StatusOK || l.testid("lineage").Length() != 1 {
+			t.Fatalf("lineage page: %d", l.status)
+		}
+		if r.testid("profile-lineage").Length() != 0 {
+			t.Fatal("Dora sees the admin's lineage link on her own profile")
+		}
 		// A colleague sees the card fields only.
 		r = f.nick.get(dora)
 		expectStatus(t, r, http.StatusOK)
