@@ -50,8 +50,11 @@ func TestBrowserTrackTimeConfirmPush(t *testing.T) {
 		chromedp.Click(css(id("check-credentials"))), chromedp.WaitVisible(css(id("attribute-table"))),
 		chromedp.Click(css(id("wizard-next"))), chromedp.WaitVisible(css(id("sync-settings-form"))),
 		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('input[name=time_push]').checked = true;
-			document.querySelector('input[name=time_only_confirmed]').checked = true })()`),
-		chromedp.Click(css(id("settings-save"))), chromedp.WaitVisible(css(id("wizard-finish"))),
+			document.querySelector('input[name=time_only_confirmed]').checked = true;
+			// A click by script: the button sits at the end of a long form
+			// that may still be laying out on a loaded machine.
+			document.querySelector('[data-testid=settings-save]').click() })()`),
+		chromedp.WaitVisible(css(id("wizard-finish"))),
 		chromedp.Click(css(id("wizard-finish"))), chromedp.WaitVisible(css(id("hr-connection"))))
 
 	// Ada (employee 1002) reports to Mia (1003).

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -156,23 +157,47 @@ func (r *record) hash(buf []byte, ccJSON, customJSON, warnJSON []byte) ([]byte, 
 	return b, hex.EncodeToString(sum[:16])
 }
 
-// normalizer turns provider records into mirror rows.
+// normalizer turns provider records into mirror rows. normalize is called
+// by the goroutine that writes the pages; prepare, by the one that fetches
+// them, normalises a page ahead so that the writer finds its records done.
 type normalizer struct {
 	scope scope
 	// secretKeys are the configured bank-detail attributes, never copied
 	// into the mirror (see secret).
 	secretKeys map[string]bool
-	// buf is scratch space for hashing; a normalizer is used by one
-	// goroutine at a time.
-	buf []byte
+	// buf and prepBuf are scratch space for hashing, of normalize and of
+	// prepare.
+	buf, prepBuf []byte
+
+	mu sync.Mutex
+	// ready are the pages prepare normalised that normalize has not
+	// finished with, oldest first.
+	ready []*preparedPage
 }
+
+// preparedPage is one page that prepare normalised.
+type preparedPage struct {
+	at  map[*hris.Employee]int // record → index in out
+	out []normalized
+}
+
+// normalized is normalize's result for one record.
+type normalized struct {
+	row store.HREmployee
+	ws  []store.EmployeeWarning
+	err error
+}
+
+// maxReadyPages bounds the prepared pages kept for normalize: pages the
+// writer never asks for (a failed run) are dropped oldest first.
+const maxReadyPages = 64
 
 func newNormalizer(st *store.SyncSettings) (*normalizer, error) {
 	sc, err := newScope(st)
 	if err != nil {
 		return nil, err
 	}
-	n := &normalizer{scope: sc, secretKeys: map[string]bool{}, buf: make([]byte, 0, 4096)}
+	n := &normalizer{scope: sc, secretKeys: map[string]bool{}, buf: make([]byte, 0, 4096), prepBuf: make([]byte, 0, 4096)}
 	for _, k := range []string{st.IBANAttribute, st.BICAttribute, st.HolderAttribute} {
 		if k = strings.TrimSpace(k); k != "" {
 			n.secretKeys[k] = true
@@ -208,9 +233,56 @@ func (n *normalizer) secret(key string, v hris.AttributeValue) bool {
 	return false
 }
 
+// prepare normalises the records of page (those with an ID) for later
+// normalize calls with the same records. Only one goroutine may prepare.
+func (n *normalizer) prepare(page []hris.Employee) {
+	pp := &preparedPage{at: make(map[*hris.Employee]int, len(page)), out: make([]normalized, 0, len(page))}
+	for i := range page {
+		e := &page[i]
+		if e.ID == 0 {
+			continue
+		}
+		var r normalized
+		r.row, r.ws, n.prepBuf, r.err = n.convert(e, n.prepBuf)
+		pp.at[e] = len(pp.out)
+		pp.out = append(pp.out, r)
+	}
+	n.mu.Lock()
+	if len(n.ready) >= maxReadyPages {
+		n.ready = slices.Delete(n.ready, 0, 1)
+	}
+	n.ready = append(n.ready, pp)
+	n.mu.Unlock()
+}
+
+// prepared returns what prepare made of e, if it did. Pages are written in
+// the order they were prepared: the pages before e's are done with.
+func (n *normalizer) prepared(e *hris.Employee) (normalized, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for k, pp := range n.ready {
+		if i, ok := pp.at[e]; ok {
+			n.ready = slices.Delete(n.ready, 0, k)
+			return pp.out[i], true
+		}
+	}
+	return normalized{}, false
+}
+
 // normalize converts e (ID ≠ 0) into a mirror row without bookkeeping
 // columns, its scope reason and its record warnings.
 func (n *normalizer) normalize(e *hris.Employee) (store.HREmployee, []store.EmployeeWarning, error) {
+	if r, ok := n.prepared(e); ok {
+		return r.row, r.ws, r.err
+	}
+	row, ws, buf, err := n.convert(e, n.buf)
+	n.buf = buf
+	return row, ws, err
+}
+
+// convert is normalize without the prepared pages; buf is scratch space,
+// returned for reuse.
+func (n *normalizer) convert(e *hris.Employee, buf []byte) (store.HREmployee, []store.EmployeeWarning, []byte, error) {
 	rec := record{
 		FirstName: strings.TrimSpace(e.FirstName), LastName: strings.TrimSpace(e.LastName),
 		PreferredName: strings.TrimSpace(e.PreferredName), Email: normalizeEmail(e.Email),
@@ -239,20 +311,20 @@ func (n *normalizer) normalize(e *hris.Employee) (store.HREmployee, []store.Empl
 
 	ccJSON, err := json.Marshal(nonNil(rec.CostCenters))
 	if err != nil {
-		return store.HREmployee{}, nil, fmt.Errorf("encode cost centers of employee %d: %w", e.ID, err)
+		return store.HREmployee{}, nil, buf, fmt.Errorf("encode cost centers of employee %d: %w", e.ID, err)
 	}
 	customJSON := []byte("{}")
 	if len(rec.Custom) > 0 {
-		if customJSON, err = json.Marshal(rec.Custom); err != nil {
-			return store.HREmployee{}, nil, fmt.Errorf("encode attributes of employee %d: %w", e.ID, err)
+		if customJSON, err = marshalCustom(rec.Custom); err != nil {
+			return store.HREmployee{}, nil, buf, fmt.Errorf("encode attributes of employee %d: %w", e.ID, err)
 		}
 	}
 	warnJSON, err := json.Marshal(nonNil(rec.Warnings))
 	if err != nil {
-		return store.HREmployee{}, nil, fmt.Errorf("encode warnings of employee %d: %w", e.ID, err)
+		return store.HREmployee{}, nil, buf, fmt.Errorf("encode warnings of employee %d: %w", e.ID, err)
 	}
 	var hash string
-	n.buf, hash = rec.hash(n.buf, ccJSON, customJSON, warnJSON)
+	buf, hash = rec.hash(buf, ccJSON, customJSON, warnJSON)
 	row := store.HREmployee{
 		PersonioID: e.ID, FirstName: rec.FirstName, LastName: rec.LastName, PreferredName: rec.PreferredName,
 		Email: rec.Email, Status: rec.Status, Position: rec.Position, EmploymentType: rec.EmploymentType,
@@ -274,7 +346,87 @@ func (n *normalizer) normalize(e *hris.Employee) (store.HREmployee, []store.Empl
 	}
 	row.ScopeReason = n.scope.reason(e)
 	row.InScope = row.ScopeReason == ""
-	return row, rec.Warnings, nil
+	return row, rec.Warnings, buf, nil
+}
+
+// marshalCustom is json.Marshal(custom), byte for byte (raw_hash covers
+// it), without reflection: the attributes are most of a record's JSON.
+func marshalCustom(custom map[string]hris.AttributeValue) ([]byte, error) {
+	keys := make([]string, 0, len(custom))
+	size := 2
+	for k, v := range custom {
+		keys = append(keys, k)
+		size += len(k) + len(v.Label) + len(v.Type) + len(v.UniversalID) + len(v.Value) + len(v.Raw) + 64
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		v := custom[k]
+		b = appendJSONString(b, k)
+		b = append(b, ':', '{')
+		first := true
+		field := func(name, val string) {
+			if val == "" {
+				return
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(append(append(b, '"'), name...), '"', ':')
+			b = appendJSONString(b, val)
+		}
+		field("label", v.Label)
+		field("type", v.Type)
+		field("universal_id", v.UniversalID)
+		field("value", v.Value)
+		if len(v.Raw) > 0 {
+			if !first {
+				b = append(b, ',')
+			}
+			b = append(b, `"raw":`...)
+			if plainJSON(v.Raw) && json.Valid(v.Raw) {
+				b = append(b, v.Raw...)
+			} else {
+				raw, err := json.Marshal(v.Raw)
+				if err != nil {
+					return nil, err
+				}
+				b = append(b, raw...)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as encoding/json writes it: plain printable
+// ASCII as is, anything else (quotes, escapes, HTML characters, non-ASCII)
+// through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
+// plainJSON reports JSON text that encoding/json's compaction leaves as it
+// is: no whitespace, no HTML characters, ASCII only.
+func plainJSON(raw []byte) bool {
+	for _, c := range raw {
+		switch {
+		case c <= ' ', c >= 0x7f, c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 func nonNil[T any](s []T) []T {

@@ -233,7 +233,8 @@ func (c *Client) attempt(ctx context.Context, r *request, n int, handle func(*ht
 		}
 		o.token = tok
 	}
-	if err := c.buckets.forPath(r.path).wait(ctx); err != nil {
+	sl, err := c.buckets.forPath(r.path).wait(ctx)
+	if err != nil {
 		return outcome{err: c.ctxError(r, err)}
 	}
 
@@ -247,11 +248,19 @@ func (c *Client) attempt(ctx context.Context, r *request, n int, handle func(*ht
 	})
 	req, err := c.newRequest(actx, r, o.token)
 	if err != nil {
+		sl.unsent()
 		o.err = &hris.Error{Provider: providerName, Kind: hris.ErrInvalid, Op: r.op, Method: r.method, Path: r.path, Err: err}
 		return o
 	}
 	info.Start = time.Now()
 	resp, err := c.http.Do(req)
+	// The server took its token, if any, before it answered: book the
+	// request now (the limiter's reasoning needs no earlier instant).
+	if err != nil && !wrote.Load() {
+		sl.unsent()
+	} else {
+		sl.sent()
+	}
 	if err != nil {
 		info.Duration = time.Since(info.Start)
 		if r.auth == authV1 {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Rate is a token bucket: requests are sent at PerSecond on average and at
@@ -66,7 +64,7 @@ func NoLimits() Limits { return Limits{Off: true} }
 // a 429 imposes on it.
 type bucket struct {
 	name string
-	lim  *rate.Limiter // nil: unlimited
+	lim  *limiter // nil: unlimited
 
 	mu    sync.Mutex
 	until time.Time // no request before this instant (after a 429)
@@ -77,34 +75,49 @@ func newBucket(name string, r Rate, off bool) *bucket {
 	if off || r.unlimited() {
 		return b
 	}
-	burst := r.Burst
-	if burst <= 0 {
-		burst = 1
-	}
-	// Keep one token in reserve when bursting: requests leave the client
-	// already spaced, but network jitter can bunch them at the server, and a
-	// one-request margin absorbs that at the cost of one interval.
-	if burst > 2 {
-		burst--
-	}
-	b.lim = rate.NewLimiter(rate.Limit(r.PerSecond), burst)
+	b.lim = newLimiter(r, time.Now)
 	return b
 }
 
-// wait blocks until a request may be sent.
-func (b *bucket) wait(ctx context.Context) error {
+// slot is one request's place in a bucket: sent says when it reached the
+// wire (or may have), unsent that it never left the client.
+type slot struct {
+	lim *limiter
+}
+
+// sent books the request as having arrived at the server no later than now
+// (call it when the response, or the failure, came back).
+func (s slot) sent() {
+	if s.lim != nil {
+		s.lim.commit(true)
+	}
+}
+
+// unsent gives the slot back: the request never reached the server.
+func (s slot) unsent() {
+	if s.lim != nil {
+		s.lim.commit(false)
+	}
+}
+
+// wait blocks until a request may be sent and returns its slot, which the
+// caller must close with sent or unsent.
+func (b *bucket) wait(ctx context.Context) (slot, error) {
 	b.mu.Lock()
 	until := b.until
 	b.mu.Unlock()
 	if d := time.Until(until); d > 0 {
 		if err := sleep(ctx, d); err != nil {
-			return err
+			return slot{}, err
 		}
 	}
 	if b.lim == nil {
-		return nil
+		return slot{}, nil
 	}
-	return b.lim.Wait(ctx)
+	if err := b.lim.wait(ctx); err != nil {
+		return slot{}, err
+	}
+	return slot{lim: b.lim}, nil
 }
 
 // pause makes the bucket wait d before its next request.
@@ -118,6 +131,94 @@ func (b *bucket) pause(d time.Duration) {
 		b.until = t
 	}
 	b.mu.Unlock()
+}
+
+// limiter is a client-side token bucket (in its GCRA form) that spends the
+// whole burst and still never gets ahead of the server's bucket, whatever the
+// network does to the requests' timing.
+//
+// The server takes a token when a request arrives, at some instant between
+// the client sending it and the client receiving the answer. A limiter that
+// books requests when they are sent is ahead of the server by the first
+// request's latency (the server's refill starts later than the client's), so
+// with the whole burst spent the request after the burst can meet an empty
+// bucket; that is why limiters usually hold a token in reserve and lose one
+// interval for it. This one books a request when its answer came back (no
+// earlier than the server took its token) and checks the next one at the
+// moment it is sent (no later than the server will see it): the server's
+// bucket is then always at least as full as the limiter's, with the whole
+// burst usable. Requests still in flight count as taken at the moment of the
+// check.
+type limiter struct {
+	interval time.Duration // one token's refill time, 1/rate
+	tau      time.Duration // (burst-1) × interval: how far ahead tat may run
+	now      func() time.Time
+
+	mu       sync.Mutex
+	tat      time.Time     // theoretical arrival time after the booked requests
+	inflight int           // requests let through and not yet booked
+	changed  chan struct{} // closed and replaced when a booking frees waiters
+}
+
+func newLimiter(r Rate, now func() time.Time) *limiter {
+	burst := max(r.Burst, 1)
+	interval := time.Duration(float64(time.Second) / r.PerSecond)
+	return &limiter{interval: interval, tau: time.Duration(burst-1) * interval, now: now, changed: make(chan struct{})}
+}
+
+// reserve lets one request through if the bucket allows it now; otherwise it
+// returns how long to wait at least and a channel closed when a booking
+// changes the answer.
+func (l *limiter) reserve() (time.Duration, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	tat := l.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	// Requests in flight may arrive at the same instant as this one.
+	at := tat.Add(time.Duration(l.inflight)*l.interval - l.tau)
+	if !now.Before(at) {
+		l.inflight++
+		return 0, nil
+	}
+	return at.Sub(now), l.changed
+}
+
+// wait blocks until a request may be sent and counts it in flight.
+func (l *limiter) wait(ctx context.Context) error {
+	for {
+		d, changed := l.reserve()
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		case <-changed:
+			t.Stop()
+		}
+	}
+}
+
+// commit ends a request in flight; took books it at the present instant.
+func (l *limiter) commit(took bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	if took {
+		now := l.now()
+		if l.tat.Before(now) {
+			l.tat = now
+		}
+		l.tat = l.tat.Add(l.interval)
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
 type buckets struct {

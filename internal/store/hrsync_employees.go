@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,52 +189,135 @@ func hrEmployeeValues(args []any, e *HREmployee) []any {
 // personio_id) with multi-row INSERT … ON CONFLICT statements. FirstSeenAt
 // and CheckWarnings of existing rows are kept.
 func (s *Store) UpsertHREmployees(ctx context.Context, rows []HREmployee) error {
-	per := 200
-	if s.dialect == SQLite {
-		// Its driver binds parameters in time quadratic in their number.
-		per = 10
+	return s.writeHREmployees(ctx, rows, true)
+}
+
+// WriteHREmployees writes the rows of one sync transaction: existing holds
+// the rows' current state, read in the same transaction (HREmployeeStates).
+// On SQLite, whose write transactions exclude each other, the rows that do
+// not exist are inserted with plain multi-row INSERTs, a third shorter
+// without the ON CONFLICT clause (the driver parses every statement it
+// executes: it keeps no prepared statements). Everything else is
+// UpsertHREmployees.
+func (s *Store) WriteHREmployees(ctx context.Context, rows []HREmployee, existing map[int64]HREmployeeState) error {
+	if s.dialect != SQLite {
+		return s.UpsertHREmployees(ctx, rows)
 	}
+	fresh := make([]HREmployee, 0, len(rows))
+	var known []HREmployee
+	for i := range rows {
+		if _, ok := existing[rows[i].PersonioID]; ok {
+			known = append(known, rows[i])
+		} else {
+			fresh = append(fresh, rows[i])
+		}
+	}
+	if err := s.writeHREmployees(ctx, known, true); err != nil {
+		return err
+	}
+	return s.writeHREmployees(ctx, fresh, false)
+}
+
+// sqliteRowsPerStatement is the number of rows per multi-row statement on
+// SQLite: its driver binds parameters in time quadratic in their number.
+const sqliteRowsPerStatement = 10
+
+// writeHREmployees inserts the rows, upserting them if upsert is set.
+//
+// On SQLite, integers, booleans and NULLs are written into the statement as
+// literals (the same values the driver would bind: integers, 1 or 0) and
+// only the other values are bound, which makes the quadratic binding of its
+// driver cheaper. PostgreSQL gets the same statement text for every chunk
+// of the same size (its driver caches prepared statements by text).
+func (s *Store) writeHREmployees(ctx context.Context, rows []HREmployee, upsert bool) error {
+	per := 200
+	literals := s.dialect == SQLite
+	if literals {
+		per = sqliteRowsPerStatement
+	}
+	what := "insert employees"
+	if upsert {
+		what = "upsert employees"
+	}
+	vals := make([]any, 0, len(hrEmployeeInsertColumns))
+	var b strings.Builder
 	for chunk := range slices.Chunk(rows, per) {
+		b.Reset()
+		b.WriteString(hrEmployeeInsertHead)
 		args := make([]any, 0, len(chunk)*len(hrEmployeeInsertColumns))
 		for i := range chunk {
-			args = hrEmployeeValues(args, &chunk[i])
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			vals = hrEmployeeValues(vals[:0], &chunk[i])
+			args = appendTuple(&b, args, vals, literals)
 		}
-		if err := s.ctx(ctx).Exec(hrEmployeeUpsertSQL(len(chunk)), args...).Error; err != nil {
-			return fmt.Errorf("upsert employees: %w", err)
+		if upsert {
+			b.WriteString(hrEmployeeUpsertTail)
+		}
+		if err := s.ctx(ctx).Exec(b.String(), args...).Error; err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return nil
 }
 
-// hrEmployeeUpsertSQL is an INSERT … ON CONFLICT statement for n rows with
-// "?" placeholders.
-func hrEmployeeUpsertSQL(n int) string {
-	var b strings.Builder
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(hrEmployeeInsertColumns)), ", ") + ")"
-	b.Grow(1024 + n*(len(tuple)+2))
-	b.WriteString("INSERT INTO hr_employees (")
-	b.WriteString(strings.Join(hrEmployeeInsertColumns[:], ", "))
-	b.WriteString(") VALUES ")
-	for i := range n {
+// appendTuple writes "(…)" for one row's values to b, with placeholders for
+// the values it appends to args (all of them unless literals). No spaces:
+// SQLite's tokenizer reads every one of them, on every execution.
+func appendTuple(b *strings.Builder, args, vals []any, literals bool) []any {
+	var num [24]byte
+	b.WriteByte('(')
+	for i, v := range vals {
 		if i > 0 {
-			b.WriteString(", ")
+			b.WriteByte(',')
 		}
-		b.WriteString(tuple)
+		if literals {
+			switch x := v.(type) {
+			case nil:
+				b.WriteString("NULL")
+				continue
+			case int64:
+				b.Write(strconv.AppendInt(num[:0], x, 10))
+				continue
+			case bool:
+				if x {
+					b.WriteByte('1')
+				} else {
+					b.WriteByte('0')
+				}
+				continue
+			}
+		}
+		b.WriteByte('?')
+		args = append(args, v)
 	}
-	b.WriteString(" ON CONFLICT (org_id, personio_id) DO UPDATE SET ")
-	first := true
-	for _, col := range hrEmployeeInsertColumns {
-		if hrEmployeeKeep(col) {
-			continue
-		}
-		if !first {
-			b.WriteString(", ")
-		}
-		first = false
-		b.WriteString(col + " = excluded." + col)
-	}
-	return b.String()
+	b.WriteByte(')')
+	return args
 }
+
+var (
+	// hrEmployeeInsertHead starts the INSERT of UpsertHREmployees: the
+	// value tuples follow.
+	hrEmployeeInsertHead = "INSERT INTO hr_employees (" + strings.Join(hrEmployeeInsertColumns[:], ", ") + ") VALUES "
+	// hrEmployeeUpsertTail follows the tuples of an upsert.
+	hrEmployeeUpsertTail = func() string {
+		var b strings.Builder
+		b.WriteString(" ON CONFLICT (org_id, personio_id) DO UPDATE SET ")
+		first := true
+		for _, col := range hrEmployeeInsertColumns {
+			if hrEmployeeKeep(col) {
+				continue
+			}
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			b.WriteString(col + " = excluded." + col)
+		}
+		return b.String()
+	}()
+)
 
 // AnalyzeHREmployees refreshes the planner statistics of the mirror after
 // a bulk import (PostgreSQL; a no-op on SQLite, whose plans for the sync's
