@@ -80,7 +80,11 @@ func Open(opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
 	}
-	dsn := opts.SQLitePath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// temp_store(MEMORY) and a 32 MB page cache per connection (the
+	// default is 2 MB): a first import's multi-row inserts otherwise
+	// write statement journals to temporary files and re-read index pages
+	// (make bench, case 2: 10,000 employees 0.58 → 0.48 s).
+	dsn := opts.SQLitePath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)&_txlock=immediate"
 	db, err := gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", opts.SQLitePath, err)
