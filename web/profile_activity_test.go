@@ -34,6 +34,11 @@ func newProfileActivityFixture(t *testing.T, a *app) profileActivityFixture {
 		t.Fatal(err)
 	}
 	f.loc = loc
+	// The fixture's "today" and the app's must be the same day: right
+	// before midnight in Berlin, wait for the new day.
+	if n := time.Now().In(loc); n.Hour() == 23 && n.Minute() >= 58 {
+		time.Sleep(time.Until(time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 1, 0, loc)))
+	}
 	n := time.Now().In(loc)
 	f.today = time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
 	f.monday = f.today.AddDate(0, 0, -((int(f.today.Weekday()) + 6) % 7))
