@@ -404,14 +404,12 @@ func JobName(orgID int64, mode string) string { return fmt.Sprintf("%s-sync:org:
 func orgTag(orgID int64) string { return fmt.Sprintf("org:%d", orgID) }
 
 // claim lets exactly one process run each scheduled slot of a job. The slot
-// is the schedule's activation this firing belongs to — the first activation
-// after now − 30 min, so a process that fires late (load, clock skew up to
-// half the shortest interval of one hour) still names the same slot — and it
-// is claimed with an insert only one process can win. The claim is never
-// released, so the slot cannot run twice.
+// is the schedule's activation this firing belongs to (slotOf), claimed with
+// an insert only one process can win. The claim is never released, so the
+// slot cannot run twice.
 func (s *Scheduler) claim(ctx context.Context, job string, sched cron.Schedule) bool {
 	now := s.opts.Clock.Now()
-	slot := sched.Next(now.Add(-30 * time.Minute))
+	slot := slotOf(sched, now)
 	won, err := s.opts.Store.ClaimJobSlot(ctx, job, slot, s.holder, now)
 	if err != nil {
 		s.opts.Logger.Error("claim scheduled slot", "job", job, "err", err)
@@ -421,6 +419,29 @@ func (s *Scheduler) claim(ctx context.Context, job string, sched cron.Schedule) 
 		s.opts.Logger.Debug("slot already run by another process", "job", job, "slot", slot)
 	}
 	return won
+}
+
+// slotEarly is how early a process may fire (its clock ahead of the others')
+// and still name the slot it fires for.
+const slotEarly = 5 * time.Minute
+
+// slotOf is the activation a firing at now belongs to: the latest one at or
+// before now + slotEarly. A process that fires late (load, a paused VM)
+// names the slot it is late for, however late, and never a future slot
+// that a process firing on time would then find taken; one that fires more
+// than an interval late names only the latest slot due, so a backlog runs
+// once. Activations are looked for in the last 25 hours (the longest
+// interval is a day); without one, the next activation after now − 30 min.
+func slotOf(sched cron.Schedule, now time.Time) time.Time {
+	limit := now.Add(slotEarly)
+	var prev time.Time
+	for t := sched.Next(now.Add(-25 * time.Hour)); !t.IsZero() && !t.After(limit); t = sched.Next(t) {
+		prev = t
+	}
+	if prev.IsZero() {
+		return sched.Next(now.Add(-30 * time.Minute))
+	}
+	return prev
 }
 
 type logAdapter struct{ l *slog.Logger }

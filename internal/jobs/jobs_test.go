@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
 
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
@@ -158,4 +159,37 @@ func TestReplanAndDisconnect(t *testing.T) {
 			t.Fatal("disconnected organisation still scheduled")
 		}
 	})
+}
+
+// TestSlotOfLateAndEarlyFirings: a firing names the activation it belongs
+// to — on time, a few minutes early (clock skew), 40 minutes late (it used
+// to name the next hour's slot, which the on-time firing then found taken),
+// or more than an interval late (the latest due slot only).
+func TestSlotOfLateAndEarlyFirings(t *testing.T) {
+	hourly, err := cron.ParseStandard("0 * * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily, err := cron.ParseStandard("CRON_TZ=Europe/Berlin 30 6 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 24, h, m, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		name      string
+		sched     cron.Schedule
+		now, want time.Time
+	}{
+		{"on time", hourly, at(10, 0), at(10, 0)},
+		{"3 minutes early", hourly, at(9, 57), at(10, 0)},
+		{"40 minutes late", hourly, at(10, 40), at(10, 0)},
+		{"the next slot on time", hourly, at(11, 0), at(11, 0)},
+		{"2.5 intervals late", hourly, at(12, 30), at(12, 0)},
+		{"daily, on time", daily, at(5, 30), at(5, 30)},
+		{"daily, 5 hours late", daily, at(10, 30), at(5, 30)},
+	} {
+		if got := slotOf(c.sched, c.now); !got.Equal(c.want) {
+			t.Errorf("%s: slot %s, want %s", c.name, got.UTC().Format(time.RFC3339), c.want.Format(time.RFC3339))
+		}
+	}
 }
