@@ -160,13 +160,6 @@ func (s *Store) SyncPreviewOfRun(ctx context.Context, orgID, runID int64) (*Sync
 	return &p, nil
 }
 
-// LatestSyncPreviews returns the organisation's newest previews.
-func (s *Store) LatestSyncPreviews(ctx context.Context, orgID int64, limit int) ([]SyncPreview, error) {
-	var ps []SyncPreview
-	err := s.ctx(ctx).Where("org_id = ?", orgID).Order("id DESC").Limit(limit).Find(&ps).Error
-	return ps, err
-}
-
 // PendingSyncPreview returns the newest preview waiting for a decision
 // (ready), or ErrNotFound.
 func (s *Store) PendingSyncPreview(ctx context.Context, orgID int64) (*SyncPreview, error) {
@@ -323,6 +316,8 @@ func (s *Store) TakePreviewSnapshot(ctx context.Context, orgID int64) (*PreviewS
 	if err := s.ctx(ctx).Model(&SyncHold{}).Where("org_id = ?", orgID).Select("COALESCE(MAX(id), 0)").Row().Scan(&snap.MaxHold); err != nil {
 		return nil, err
 	}
+	// The highest user id of the table (ids are global): a user with a
+	// higher id in this organisation's diff was created by the sync.
 	if err := s.ctx(ctx).Model(&User{}).Select("COALESCE(MAX(id), 0)").Row().Scan(&snap.MaxUser); err != nil {
 		return nil, err
 	}
