@@ -177,9 +177,15 @@ func (s *Server) previewShow(c echo.Context) error {
 	v := views.PreviewView{Page: s.page(c, "Preview", "hr"), ID: pv.ID, RunID: pv.RunID, Status: pv.Status, StatusLabel: previewStatusLabels[pv.Status],
 		What: previewWhat(pv.Mode, pv.Area), FirstImport: pv.Trigger == store.TriggerFirstImport, Created: views.FormatTime(pv.CreatedAt, loc),
 		Records: pv.Records, Total: pv.Total(), Note: pv.Note, Kind: kind, Query: q}
-	v.CreatedBy = s.userName(c, pv.CreatedByID)
+	names := s.userNames(c, pv.CreatedByID, pv.DecidedByID)
+	if pv.CreatedByID != nil {
+		v.CreatedBy = names[*pv.CreatedByID]
+	}
 	if pv.DecidedAt != nil {
-		v.Decided, v.DecidedBy = views.FormatTime(*pv.DecidedAt, loc), s.userName(c, pv.DecidedByID)
+		v.Decided = views.FormatTime(*pv.DecidedAt, loc)
+		if pv.DecidedByID != nil {
+			v.DecidedBy = names[*pv.DecidedByID]
+		}
 	}
 	if pv.ApplyRunID != nil {
 		v.ApplyRunID = *pv.ApplyRunID
@@ -241,16 +247,27 @@ func previewMoment(s string, loc *time.Location) string {
 	return views.FormatTime(t, loc)
 }
 
-// userName is the name of a user of the organisation, "" when unknown.
-func (s *Server) userName(c echo.Context, id *int64) string {
-	if id == nil {
-		return ""
+// userNames maps the given users of the organisation (nil ids skipped) to
+// their names, in one query; unknown users are left out.
+func (s *Server) userNames(c echo.Context, ids ...*int64) map[int64]string {
+	var want []int64
+	for _, id := range ids {
+		if id != nil {
+			want = append(want, *id)
+		}
 	}
-	us, err := s.Accounts.UsersByIDs(c.Request().Context(), actor(c), []int64{*id})
+	out := map[int64]string{}
+	if len(want) == 0 {
+		return out
+	}
+	us, err := s.Accounts.UsersByIDs(c.Request().Context(), actor(c), want)
 	if err != nil {
-		return ""
+		return out
 	}
-	return us[*id].Name
+	for id, u := range us {
+		out[id] = u.Name
+	}
+	return out
 }
 
 // previewApply applies a ready preview (the apply refetches Personio and

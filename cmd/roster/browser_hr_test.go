@@ -53,24 +53,8 @@ func TestBrowserConnectSandbox(t *testing.T) {
 		t.Fatalf("new employees tab %q", n)
 	}
 	bt.Screenshot(ctx, t, "15a-first-import-preview")
-	// Apply: the progress bar updates without reload until the run finishes.
-	pvURL := b.eval("preview url", `location.pathname`)
-	must("apply first import", chromedp.Click(css(id("preview-apply"))), chromedp.WaitVisible(css(id("preview-status"))))
-	waitApplied := func(path string) {
-		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			must("preview page", chromedp.Navigate(base+path), chromedp.WaitVisible(css(id("preview-status"))))
-			switch st := b.eval("preview status", `document.querySelector('[data-testid=preview-status]').dataset.status`); st {
-			case "applied":
-				return
-			case "applying":
-			default:
-				t.Fatalf("preview %s: %s", st, b.eval("explain", `(document.querySelector('[data-testid=preview-explain]') || {textContent: ''}).textContent`))
-			}
-		}
-		t.Fatal("preview not applied within 30s")
-	}
-	waitApplied(pvURL)
+	// Apply; the preview page follows the apply until it has ended.
+	b.applyPreview(base)
 	bt.Screenshot(ctx, t, "15b-first-import-applied")
 	must("reload tab", chromedp.Navigate(base+"/settings/hr"), chromedp.WaitVisible(css(`[data-testid="run-row"]`)))
 	bt.Screenshot(ctx, t, "15-hr-synced")
@@ -133,9 +117,7 @@ func TestBrowserConnectSandbox(t *testing.T) {
 	}
 	userPath := text("user link", `document.querySelector('[data-testid=preview-item][data-kind=user_field] a').getAttribute('href')`)
 	bt.Screenshot(ctx, t, "20a-preview-partial")
-	partialURL := text("partial preview url", `location.pathname`)
-	must("apply partial", chromedp.Click(css(id("preview-apply"))), chromedp.WaitVisible(css(id("preview-status"))))
-	waitApplied(partialURL)
+	b.applyPreview(base)
 	must("lineage", chromedp.Navigate(base+userPath+"/lineage"), chromedp.WaitVisible(css(`[data-testid="lineage-row"]`)))
 	lineage := text("lineage", `[...document.querySelectorAll('[data-testid=lineage-row]')].map(r => r.textContent.replace(/\s+/g, ' ')).join('\n')`)
 	if !strings.Contains(lineage, "Head of Previews") || !strings.Contains(lineage, "run") {

@@ -98,8 +98,9 @@ func (s *Service) ForAdmin(ctx context.Context, a roster.Actor, loc *time.Locati
 	if d.Recent, err = s.runs(ctx, a.OrgID, 2*RecentRuns); err != nil {
 		return nil, err
 	}
-	// Previews changed nothing: the dashboard shows the runs that did.
-	d.Recent = slices.DeleteFunc(d.Recent, func(r store.SyncRun) bool { return r.Status == store.RunPreviewed })
+	// Previews and refused applies changed nothing: the dashboard shows
+	// the runs that did.
+	d.Recent = slices.DeleteFunc(d.Recent, func(r store.SyncRun) bool { return r.AppliedNothing() })
 	d.Recent = d.Recent[:min(len(d.Recent), RecentRuns)]
 	if len(d.Recent) > 0 {
 		d.LastRun = &d.Recent[0]

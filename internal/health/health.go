@@ -177,7 +177,7 @@ func (s *Service) Check(ctx context.Context, orgID int64, now time.Time) error {
 		r := &runs[i]
 		// Previews and applies refused as out of date changed nothing:
 		// the health follows the runs that synced (or failed to).
-		if (r.Status == store.RunSucceeded || r.Status == store.RunFailed) && coversEmployees(r.Area) {
+		if r.Status != store.RunRunning && !r.AppliedNothing() && coversEmployees(r.Area) {
 			latest = r
 			break
 		}

@@ -34,7 +34,7 @@ func (rs *runState) adoptUnfinished(ctx context.Context) (int, error) {
 	}
 	unfinished := len(runs) == recent && runs[recent-1].ID > lastOK // older runs not listed
 	for _, r := range runs {
-		if r.ID > lastOK && r.ID != runID && r.Status != store.RunSucceeded && r.Status != store.RunPreviewed && r.Status != store.RunRefused && (r.Area == store.AreaEmployees || r.Area == store.AreaAll) {
+		if r.ID > lastOK && r.ID != runID && r.Status != store.RunSucceeded && !r.AppliedNothing() && (r.Area == store.AreaEmployees || r.Area == store.AreaAll) {
 			unfinished = true
 		}
 	}

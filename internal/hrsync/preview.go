@@ -371,9 +371,6 @@ func (rs *runState) applyInTx(ctx context.Context) ([]store.SyncPreviewItem, *dr
 // savePreview stores the items and makes the preview ready.
 func (rs *runState) savePreview(ctx context.Context, items []store.SyncPreviewItem) error {
 	st, orgID := rs.s.st, rs.run.OrgID
-	if err := st.ReplaceSyncPreviewItems(ctx, orgID, rs.pv.ID, items); err != nil {
-		return fmt.Errorf("save the preview: %w", err)
-	}
 	pushes, err := st.DuePushes(ctx, orgID, maxPushItems)
 	if err != nil {
 		return fmt.Errorf("list pending pushes: %w", err)
@@ -390,19 +387,14 @@ func (rs *runState) savePreview(ctx context.Context, items []store.SyncPreviewIt
 		}
 		pushItems = append(pushItems, it)
 	}
-	if len(pushItems) > 0 {
-		// Appended after the diff items (not part of the diff hash: the
-		// outbox pushes them after the apply's commit).
-		all := append(slices.Clone(items), pushItems...)
-		if err := st.ReplaceSyncPreviewItems(ctx, orgID, rs.pv.ID, all); err != nil {
-			return fmt.Errorf("save the preview: %w", err)
-		}
+	// The pushes follow the diff items; they are not part of the diff hash
+	// (the outbox pushes them after the apply's commit).
+	all := append(slices.Clone(items), pushItems...)
+	if err := st.ReplaceSyncPreviewItems(ctx, orgID, rs.pv.ID, all); err != nil {
+		return fmt.Errorf("save the preview: %w", err)
 	}
 	counts := map[string]int{}
-	for _, it := range items {
-		counts[it.Kind]++
-	}
-	for _, it := range pushItems {
+	for _, it := range all {
 		counts[it.Kind]++
 	}
 	b, _ := json.Marshal(counts)

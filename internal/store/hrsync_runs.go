@@ -80,6 +80,11 @@ type SyncRun struct {
 	HeartbeatAt time.Time
 }
 
+// AppliedNothing reports a run that by design wrote nothing: a preview, or
+// the apply of one refused as out of date. Health, the dashboard and the
+// adoption of unfinished runs leave such runs out.
+func (r *SyncRun) AppliedNothing() bool { return r.Status == RunPreviewed || r.Status == RunRefused }
+
 // Running reports whether the run has not finished.
 func (r *SyncRun) Running() bool { return r.Status == RunRunning }
 
